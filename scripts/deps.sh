@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what the project needs on a Debian machine of this kind.
+# Idempotent: every step checks first and does nothing when satisfied.
+#
+# Environment:
+#   RUST_DAX_CACHE  cache directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/rust-dax)
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+DEB_PACKAGES=(
+	# kernel build
+	build-essential bc bison flex libelf-dev libssl-dev cpio kmod
+	xz-utils zstd rsync python3 python3-venv git
+	# Rust for Linux: bindgen needs a libclang newer than 14
+	libclang-19-dev llvm-19
+	# VM and guest tests
+	qemu-system-x86 e2fsprogs xfsprogs util-linux procps
+)
+
+need_apt=()
+for p in "${DEB_PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+		need_apt+=("$p")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+	info "installing Debian packages: ${need_apt[*]}"
+	[ "$(id -u)" = 0 ] || die "need root to install: ${need_apt[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# One retry: an interrupted earlier install leaves dpkg to be configured.
+	apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null ||
+		{ dpkg --configure -a && apt-get install -y -qq --no-install-recommends \
+			"${need_apt[@]}" >/dev/null; } ||
+		die "apt-get install failed for: ${need_apt[*]}"
+fi
+
+# Rust toolchain: rustc and cargo from rustup, with rust-src for core/alloc.
+have rustc || die "rustc not found: install Rust with rustup (stable 1.95 is known to work)"
+have cargo || die "cargo not found: install Rust with rustup"
+if have rustup; then
+	sysroot=$(rustc --print sysroot)
+	if [ ! -d "$sysroot/lib/rustlib/src/rust/library" ]; then
+		info "adding rustup component rust-src"
+		rustup component add rust-src >/dev/null 2>&1 ||
+			warn "rustup could not add rust-src; set RUST_LIB_SRC to a rust-src tree"
+	fi
+fi
+
+# bindgen, pinned.
+BINDGEN_VERSION=0.72.1
+if ! bindgen --version 2>/dev/null | grep -q "bindgen $BINDGEN_VERSION"; then
+	info "installing bindgen-cli $BINDGEN_VERSION with cargo (a few minutes)"
+	LIBCLANG_PATH=$(libclang_path) cargo install -q bindgen-cli \
+		--version "$BINDGEN_VERSION" --locked
+fi
+
+# virtme-ng, pinned, in a virtualenv in the cache.  The stamp is written
+# last, so an interrupted install is redone.
+VNG_VERSION=1.42
+if [ ! -f "$VENV/.rust-dax-vng-$VNG_VERSION" ]; then
+	info "installing virtme-ng $VNG_VERSION into $VENV"
+	rm -rf "$VENV"
+	python3 -m venv "$VENV"
+	"$VENV/bin/python" -m pip install -q "virtme-ng==$VNG_VERSION" ||
+		die "pip could not install virtme-ng $VNG_VERSION"
+	touch "$VENV/.rust-dax-vng-$VNG_VERSION"
+fi
+
+ok "dependencies present"
