@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kernel.sh [FLAVOUR]: fetch, patch, configure and build the kernel.
+# FLAVOUR is "default" (scripts/kconfig/base.config) or "debug" (base plus
+# scripts/kconfig/debug.config), each in its own build directory in the
+# cache.  Prints the build directory.
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+FLAVOUR=${1:-default}
+FRAGMENTS=("$TOP/scripts/kconfig/base.config")
+case $FLAVOUR in
+default) ;;
+debug) FRAGMENTS+=("$TOP/scripts/kconfig/debug.config") ;;
+*) die "unknown kernel flavour '$FLAVOUR' (default or debug)" ;;
+esac
+
+for t in gcc make flex bison bc rustc bindgen git; do
+	have "$t" || die "$t not found: run 'make deps' (scripts/deps.sh)"
+done
+export LIBCLANG_PATH=${LIBCLANG_PATH:-$(libclang_path)}
+
+SRC=$("$TOP/scripts/fetch-kernel.sh")
+"$TOP/scripts/sync-tree.sh" "$SRC"
+
+OUT=$CACHE/build/$FLAVOUR
+mkdir -p "$OUT"
+JOBS=${JOBS:-$(nproc)}
+kmake() { make -s -C "$SRC" O="$OUT" -j"$JOBS" "$@"; }
+
+# Configure when the fragments changed (or no finished config exists).
+frag=$OUT/rust-dax.config
+cat "${FRAGMENTS[@]}" >"$frag.new"
+if [ ! -f "$OUT/.config" ] || [ ! -f "$OUT/.rust-dax-configured" ] ||
+	! cmp -s "$frag.new" "$frag"; then
+	info "configuring $FLAVOUR kernel (allnoconfig + fragments)"
+	rm -f "$OUT/.rust-dax-configured"
+	kmake rustavailable >/dev/null || {
+		kmake rustavailable || true
+		die "the kernel does not accept this Rust toolchain (see above)"
+	}
+	kmake KCONFIG_ALLCONFIG="$frag.new" allnoconfig >/dev/null
+	missing=()
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*)
+			grep -qxF "$line" "$OUT/.config" || missing+=("$line")
+			;;
+		esac
+	done <"$frag.new"
+	[ ${#missing[@]} -eq 0 ] ||
+		die "options not accepted by Kconfig (unmet dependencies?): ${missing[*]}"
+	mv -f "$frag.new" "$frag"
+	touch "$OUT/.rust-dax-configured"
+else
+	rm -f "$frag.new"
+fi
+
+info "building $FLAVOUR kernel in $OUT (-j$JOBS)"
+kmake bzImage modules
+echo "$OUT"
