@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rust_dax: the DAX page-fault paths of fs/dax.c as a Rust module.
+#
+#   make run      build everything, boot a pmem VM, load rust_dax, fault on
+#                 ext4 and xfs with DAX, report
+#   make check    the test suite (what CI runs)
+#   make help     all targets
+#
+# Kbuild reads ./Kbuild, not this file: `make -C $KDIR M=$PWD` builds the
+# module directly.
+
+ifneq ($(KERNELRELEASE),)
+include $(src)/Kbuild
+else
+
+SHELL := /bin/bash
+CACHE ?= $(or $(RUST_DAX_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-dax)
+export RUST_DAX_CACHE := $(CACHE)
+FLAVOUR ?= $(if $(filter 1,$(DEBUG)),debug,default)
+
+# KDIR=/path/to/built/tree uses a kernel the user built (with patches/
+# applied); by default the kernel is fetched and built in the cache.
+ifeq ($(origin KDIR),undefined)
+KDIR := $(CACHE)/build/$(FLAVOUR)
+OWN_KERNEL := 1
+endif
+
+SUITES ?=
+TIMEOUT ?= 1200
+PROGS := $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
+CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
+
+.PHONY: all help deps kernel module progs build check run shell lint fmt clean
+
+all: build
+
+help:
+	@echo 'make run       build, boot a pmem VM, load rust_dax, fault on ext4/xfs, report'
+	@echo 'make check     build and run the test suite in the VM (SUITES="module fs" for some)'
+	@echo 'make shell     a shell in the VM (module and tests under $(CURDIR))'
+	@echo 'make deps      install the packages and tools the project needs'
+	@echo 'make kernel    fetch, patch, configure and build Linux $(shell . scripts/kernel.version; echo $$KERNEL_DEB_VERSION)'
+	@echo 'make module    build dax/ into rust_dax.ko against KDIR=$(KDIR)'
+	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/'
+	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
+	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
+
+deps:
+	@scripts/deps.sh
+
+ifdef OWN_KERNEL
+kernel: deps
+	@scripts/kernel.sh $(FLAVOUR) >/dev/null
+else
+kernel:
+	@test -f $(KDIR)/Module.symvers || \
+		{ echo "==> error: KDIR=$(KDIR) is not a built kernel tree"; exit 1; }
+endif
+
+module: kernel
+	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+
+tests/bin/%: tests/progs/%.c
+	@mkdir -p tests/bin
+	$(CC) $(CFLAGS_PROGS) -o $@ $<
+
+progs: $(PROGS)
+
+build: module progs
+
+check: build
+	@KDIR=$(KDIR) scripts/check.sh --timeout $(TIMEOUT) $(SUITES)
+
+run: build
+	@KDIR=$(KDIR) scripts/run.sh
+
+shell: build
+	@scripts/vm.sh --kernel $(KDIR) --shell
+
+fmt:
+	@rustfmt --edition 2021 $(shell find dax rust -name '*.rs')
+
+lint: kernel
+	@rustfmt --edition 2021 --check $(shell find dax rust -name '*.rs')
+	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee /dev/stderr | \
+		{ ! grep -q 'warning\|error'; }
+	@for p in patches/*.patch; do [ -e "$$p" ] || continue; \
+		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q "$$p" || exit 1; done
+	@echo '==> ok: lint'
+
+clean:
+	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR) clean
+	rm -rf tests/bin
+
+endif

@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the guest-side tests.  Sourced by tests/guest/run.sh and the
+# suites it runs; everything here runs inside the VM as root.
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+RUNDIR=${RUST_DAX_RUNDIR:?RUST_DAX_RUNDIR not set: run the guest tests through the VM harness}
+BIN=$TOP/tests/bin
+MODULE=$TOP/dax/rust_dax.ko
+TAP=$RUNDIR/results.tap
+LOGS=$RUNDIR/logs
+MNT=/tmp/rust-dax
+mkdir -p "$LOGS" "$MNT"
+
+# Test devices: the harness boots with two memmap pmem devices.
+EXT4_DEV=/dev/pmem0
+XFS_DEV=/dev/pmem1
+
+# t NAME CMD...: run CMD as test NAME, record an ok/not ok line.
+t() {
+	local name=$1 log
+	shift
+	log=$LOGS/${name//\//_}.log
+	if "$@" >"$log" 2>&1; then
+		echo "ok - $name" >>"$TAP"
+		echo "ok - $name"
+	else
+		echo "not ok - $name" >>"$TAP"
+		echo "not ok - $name"
+		tail -n 20 "$log" | sed 's/^/#   /' | tee -a "$TAP"
+	fi
+}
+
+# skip NAME REASON
+skip() {
+	echo "ok - $1 # SKIP $2" >>"$TAP"
+	echo "ok - $1 # SKIP $2"
+}
+
+# kmsg_mark: put a marker in the kernel log and print its name; the kernel
+# log is never cleared, so that the whole boot log (KUnit results
+# included) is checked at the end.
+KMSG_SEQ=0
+kmsg_mark() {
+	KMSG_SEQ=$((KMSG_SEQ + 1))
+	local m="rust_dax-test: mark $$.$KMSG_SEQ"
+	echo "$m" >/dev/kmsg
+	echo "$m"
+}
+
+# kmsg_since MARK: the kernel log after MARK.
+kmsg_since() {
+	dmesg | sed -n "/$1\$/,\$p" | tail -n +2
+}
+
+module_loaded() { grep -q '^rust_dax ' /proc/modules; }
+
+load_module() {
+	module_loaded || insmod "$MODULE"
+}
+
+unload_module() {
+	! module_loaded || rmmod rust_dax
+}
+
+# mkfs_mount FS DEV DIR: make FS on DEV and mount it with -o dax on DIR.
+mkfs_mount() {
+	local fs=$1 dev=$2 dir=$3
+	mkdir -p "$dir"
+	case $fs in
+	ext4) mkfs.ext4 -q -F -b 4096 "$dev" ;;
+	xfs) mkfs.xfs -q -f "$dev" ;;
+	*) echo "unknown fs $fs" >&2; return 1 ;;
+	esac
+	mount -t "$fs" -o dax "$dev" "$dir"
+}
+
+remount() {
+	local fs=$1 dev=$2 dir=$3
+	umount "$dir" && mount -t "$fs" -o dax "$dev" "$dir"
+}
