@@ -83,8 +83,12 @@ fmt:
 
 lint: kernel
 	@rustfmt --edition 2021 --check $(shell find dax rust -name '*.rs')
-	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee /dev/stderr | \
-		{ ! grep -q 'warning\|error'; }
+	@echo '==> clippy: kernel crate (with rust/ overlaid)'
+	@$(MAKE) -s -C $(KDIR) CLIPPY=1 prepare 2>&1 | tee $(CACHE)/clippy-kernel.log >&2
+	@! grep -q '^warning\|^error' $(CACHE)/clippy-kernel.log
+	@echo '==> clippy: rust_dax'
+	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
+	@! grep -q '^warning\|^error' $(CACHE)/clippy-module.log
 	@for p in patches/*.patch; do [ -e "$$p" ] || continue; \
 		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q "$$p" || exit 1; done
 	@echo '==> ok: lint'
