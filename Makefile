@@ -89,7 +89,8 @@ lint: kernel
 	@echo '==> clippy: rust_dax'
 	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
 	@! grep -q '^warning\|^error' $(CACHE)/clippy-module.log
-	@for p in patches/*.patch; do [ -e "$$p" ] || continue; \
+	@echo '==> checkpatch --strict: patches/'
+	@cd / && for p in $(CURDIR)/patches/*.patch; do [ -e "$$p" ] || continue; \
 		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q "$$p" || exit 1; done
 	@echo '==> ok: lint'
 
