@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Page cache mappings.
+//!
+//! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h)
+
+use crate::{bindings, fs::File, fs::Inode, types::Opaque};
+
+/// A borrowed reference to a `struct address_space`, the page cache of a file.
+///
+/// # Invariants
+///
+/// For the lifetime of a `&AddressSpace`, the address space and its host inode are valid: their
+/// memory is not freed. An address space is embedded in an inode (usually its host, for a block
+/// device the inode of the device), and inodes are freed after an RCU grace period, so an RCU
+/// read-side critical section is enough for this. A reference to an open file whose `f_mapping`
+/// is the address space is another way to ensure it.
+///
+/// The inode may be in the process of being evicted while a `&AddressSpace` obtained under RCU
+/// exists; the methods of this type only call functions that cope with that.
+#[repr(transparent)]
+pub struct AddressSpace {
+    inner: Opaque<bindings::address_space>,
+}
+
+// SAFETY: All methods of `AddressSpace` can be called from several threads in parallel: they
+// either read fields that do not change after the address space is set up, read with
+// `READ_ONCE()` semantics, or require the caller to hold the lock protecting the field.
+unsafe impl Sync for AddressSpace {}
+
+impl AddressSpace {
+    /// Creates a reference to an [`AddressSpace`] from a valid pointer.
+    ///
+    /// # Safety
+    ///
+    /// The caller must ensure that `ptr` points at a valid `struct address_space` whose host
+    /// inode is set, and that neither is freed for the duration of `'a`.
+    #[inline]
+    pub unsafe fn from_raw<'a>(ptr: *const bindings::address_space) -> &'a AddressSpace {
+        // SAFETY: The caller guarantees that the pointer is valid for `'a`. `AddressSpace` is
+        // `repr(transparent)` over `Opaque<bindings::address_space>`.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Returns the address space of an open file, its `f_mapping`.
+    ///
+    /// For a file mapped by a VMA, this is the mapping the page faults of the VMA are served from.
+    #[inline]
+    pub fn from_file(file: &File) -> &AddressSpace {
+        // SAFETY: `file` is valid because the reference guarantees a positive refcount.
+        // `f_mapping` is set when the file is opened and is only changed while the file is being
+        // opened (e.g. for block devices), so it is read with `READ_ONCE()` semantics.
+        let mapping = unsafe { (&raw const (*file.as_ptr()).f_mapping).read_volatile() };
+        // SAFETY: An open file has a valid `f_mapping` with a host inode, and both stay valid
+        // at least as long as the file is open, which the borrow of `file` ensures.
+        unsafe { Self::from_raw(mapping) }
+    }
+
+    /// Returns a raw pointer to the address space.
+    #[inline]
+    pub fn as_ptr(&self) -> *mut bindings::address_space {
+        self.inner.get()
+    }
+
+    /// Returns the inode that owns this address space (`mapping->host`).
+    #[inline]
+    pub fn host(&self) -> &Inode {
+        // SAFETY: By the type invariants the address space is valid. `host` is set when the
+        // inode is initialised and never changes afterwards.
+        let host = unsafe { (*self.as_ptr()).host };
+        // SAFETY: By the type invariants the host inode is not freed while `self` is borrowed.
+        unsafe { Inode::from_raw(host) }
+    }
+
+    /// Returns whether this is the mapping of a DAX file (`dax_mapping()`).
+    ///
+    /// The page cache of a DAX file does not contain pages: every entry of its `i_pages` is an
+    /// XArray value entry describing a DAX mapping entry.
+    #[inline]
+    pub fn is_dax(&self) -> bool {
+        // SAFETY: By the type invariants the address space and its host are valid.
+        unsafe { bindings::dax_mapping(self.as_ptr()) }
+    }
+
+    /// Returns a raw pointer to `i_pages` if this is a DAX mapping.
+    ///
+    /// Every entry of the `i_pages` of a DAX mapping is an XArray value entry.
+    // TODO(xarray-state): return a `&kernel::xarray::state::ValueXArray` once that type exists.
+    #[inline]
+    pub fn dax_i_pages_ptr(&self) -> Option<*mut bindings::xarray> {
+        if self.is_dax() {
+            // SAFETY: By the type invariants the address space is valid; this only computes the
+            // address of a field.
+            Some(unsafe { &raw mut (*self.as_ptr()).i_pages })
+        } else {
+            None
+        }
+    }
+
+    /// Returns the number of pages (for DAX: pages covered by entries) in the page cache.
+    ///
+    /// The value is read without the `i_pages` lock, so it may be stale by the time it is used.
+    #[inline]
+    pub fn nrpages(&self) -> usize {
+        // SAFETY: By the type invariants the address space is valid. `nrpages` is written under
+        // the `i_pages` lock, and read locklessly with `READ_ONCE()` by the C code too.
+        unsafe { (&raw const (*self.as_ptr()).nrpages).read_volatile() }
+    }
+
+    /// Adds `delta` pages to `nrpages`.
+    ///
+    /// The DAX code accounts every page covered by an entry of `i_pages` in `nrpages`: it adds
+    /// them when it stores an empty entry in an empty slot and subtracts them when it removes an
+    /// entry.
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold the `i_pages` lock (`xa_lock_irq(&mapping->i_pages)`) of this
+    /// address space: it is the lock that serialises all writers of `nrpages`, and the update
+    /// is a non-atomic read-modify-write.
+    // TODO(xarray-state): take evidence of the `i_pages` lock (the locked `xa_state` guard of
+    // `kernel::xarray::state`) instead of being `unsafe`.
+    #[inline]
+    pub unsafe fn nrpages_add(&self, delta: isize) {
+        // SAFETY: By the type invariants the address space is valid; this only computes the
+        // address of a field.
+        let ptr = unsafe { &raw mut (*self.as_ptr()).nrpages };
+        // SAFETY: `ptr` is valid, and the caller holds the `i_pages` lock, so no other thread
+        // writes `nrpages` concurrently. Lockless readers use `READ_ONCE()`, so the write is a
+        // volatile write, like `WRITE_ONCE()`.
+        unsafe { ptr.write_volatile(ptr.read().wrapping_add_signed(delta)) };
+    }
+
+    /// Returns the allocation flags of the mapping (`mapping_gfp_mask()`).
+    ///
+    /// The DAX code allocates the XArray nodes of `i_pages` with these flags, minus
+    /// `__GFP_HIGHMEM`.
+    #[inline]
+    pub fn gfp_mask(&self) -> bindings::gfp_t {
+        // SAFETY: By the type invariants the address space is valid.
+        unsafe { bindings::mapping_gfp_mask(self.as_ptr()) }
+    }
+
+    /// Unmaps the pages `start..start + nr` (in units of pages of the file) from every VMA that
+    /// maps them (`unmap_mapping_pages()`).
+    ///
+    /// If `even_cows` is true, private copy-on-write copies of the pages are unmapped too.
+    ///
+    /// Takes the `i_mmap` read lock, so it may sleep.
+    #[inline]
+    pub fn unmap_pages(&self, start: usize, nr: usize, even_cows: bool) {
+        // SAFETY: By the type invariants the address space is valid. `unmap_mapping_pages()`
+        // takes the `i_mmap` lock and handles any range, including ranges beyond the end of the
+        // file and an empty `i_mmap` tree of an inode being evicted.
+        unsafe { bindings::unmap_mapping_pages(self.as_ptr(), start, nr, even_cows) };
+    }
+}
