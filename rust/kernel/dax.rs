@@ -9,3 +9,4 @@
 
 pub mod device;
 pub mod entry;
+pub mod fault;
