@@ -2,12 +2,24 @@
 
 //! DAX page-fault paths in Rust.
 //!
-//! This module will serve the DAX faults of fs/dax.c (`dax_iomap_fault()`,
-//! `dax_finish_sync_fault()`, the entry locks for memory-failure handling)
-//! through the registration seam added by `patches/`.  For now it only
-//! loads and unloads.
+//! On load the module registers with the seam of `fs/dax.c` (`dax_register_fault_ops()`), so
+//! that `dax_iomap_fault()`, `dax_finish_sync_fault()` and the entry locks of memory-failure
+//! handling, called by ext2, ext4, xfs and `mm/memory-failure.c`, come here; on unload the C
+//! code takes over again. The Rust ports of the fault paths replace the C ones one by one;
+//! until a path is ported, its calls are handed to the C implementation. `rust_dax/stats` in
+//! debugfs counts the calls.
 
-use kernel::prelude::*;
+use kernel::{
+    bindings,
+    dax::fault::{builtin, DaxFault, FaultOps, IomapErrOut, PfnOut, Registration},
+    fs::address_space::AddressSpace,
+    mm::{fault::VmFault, fault::VmFaultResult, folio::Folio},
+    prelude::*,
+};
+
+mod stats;
+
+use stats::{Stats, STATS};
 
 module! {
     type: RustDax,
@@ -17,12 +29,80 @@ module! {
     license: "GPL",
 }
 
-struct RustDax;
+/// `PMD_ORDER` on x86-64: a PMD maps 2 MiB of 4 KiB pages.
+const PMD_ORDER: u32 = 9;
+
+/// The fault paths of the module.
+struct RustDaxOps;
+
+impl FaultOps for RustDaxOps {
+    fn iomap_fault(
+        fault: &DaxFault<'_>,
+        order: u32,
+        pfnp: PfnOut<'_>,
+        iomap_errp: IomapErrOut<'_>,
+    ) -> VmFaultResult {
+        Stats::inc(match order {
+            0 => &STATS.pte_fault,
+            PMD_ORDER => &STATS.pmd_fault,
+            _ => &STATS.other_fault,
+        });
+        Stats::inc(&STATS.handed_to_c);
+        builtin::iomap_fault(fault, order, pfnp, iomap_errp)
+    }
+
+    fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: usize) -> VmFaultResult {
+        Stats::inc(&STATS.finish_sync_fault);
+        Stats::inc(&STATS.handed_to_c);
+        builtin::finish_sync_fault(vmf, order, pfn)
+    }
+
+    fn lock_folio(folio: &Folio) -> usize {
+        Stats::inc(&STATS.entry_lock);
+        Stats::inc(&STATS.handed_to_c);
+        builtin::lock_folio(folio)
+    }
+
+    fn unlock_folio(folio: &Folio, cookie: usize) {
+        Stats::inc(&STATS.entry_unlock);
+        Stats::inc(&STATS.handed_to_c);
+        builtin::unlock_folio(folio, cookie)
+    }
+
+    fn lock_mapping_entry(
+        mapping: &AddressSpace,
+        index: usize,
+        page: &mut *mut bindings::page,
+    ) -> usize {
+        Stats::inc(&STATS.entry_lock);
+        Stats::inc(&STATS.handed_to_c);
+        builtin::lock_mapping_entry(mapping, index, page)
+    }
+
+    fn unlock_mapping_entry(mapping: &AddressSpace, index: usize, cookie: usize) {
+        Stats::inc(&STATS.entry_unlock);
+        Stats::inc(&STATS.handed_to_c);
+        builtin::unlock_mapping_entry(mapping, index, cookie)
+    }
+}
+
+struct RustDax {
+    // Dropped first: unregistration waits for the calls in flight.
+    _registration: Registration<RustDaxOps>,
+    _debugfs: stats::DebugFs,
+}
 
 impl kernel::Module for RustDax {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        let debugfs = stats::DebugFs::new()?;
+        let registration = Registration::new().inspect_err(|e| {
+            pr_err!("cannot register the DAX fault paths: {e:?}\n");
+        })?;
         pr_info!("loaded\n");
-        Ok(RustDax)
+        Ok(RustDax {
+            _registration: registration,
+            _debugfs: debugfs,
+        })
     }
 }
 
