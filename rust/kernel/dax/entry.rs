@@ -15,8 +15,11 @@
 
 use crate::{
     bindings,
+    fs::address_space::AddressSpace,
+    mm::folio::DaxFolio,
+    sync::aref::ARef,
     sync::wait::{WaitQueueHead, WakeKey, WakeMode},
-    xarray::state::{Entry, ValueXArray},
+    xarray::state::{Entry, Mark, ValueXArray, XaLockIrqGuard, XaState},
 };
 
 /// The key of a wait for a DAX entry (`struct dax_entry_key`).
@@ -72,6 +75,489 @@ pub fn wake_entry(xa: &ValueXArray, index: usize, entry: Entry, mode: WakeMode) 
     let (wq, key) = entry_waitqueue(xa, index, entry);
     if wq.is_active() {
         wq.wake_up(&key, mode);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The DAX entries of an address space.
+// ---------------------------------------------------------------------------------------------
+
+/// The order of a PMD entry.
+pub const PMD_ORDER: u32 = bindings::PMD_ORDER;
+
+/// The number of pages of a PMD entry.
+pub const PG_PMD_NR: usize = 1 << PMD_ORDER;
+
+/// The 'colour' of a page offset within a PMD: its low bits (`PG_PMD_COLOUR`).
+pub const PG_PMD_COLOUR: usize = PG_PMD_NR - 1;
+
+const SHIFT: u32 = bindings::DAX_SHIFT;
+const LOCKED: usize = bindings::DAX_LOCKED;
+const PMD: usize = bindings::DAX_PMD;
+const ZERO_PAGE: usize = bindings::DAX_ZERO_PAGE;
+const EMPTY: usize = bindings::DAX_EMPTY;
+
+/// A DAX mapping entry: the value of an `i_pages` entry of a DAX file (`fs/dax.c`'s encoding:
+/// the pfn shifted by `DAX_SHIFT`, and the flags `DAX_LOCKED`, `DAX_PMD`, `DAX_ZERO_PAGE` and
+/// `DAX_EMPTY`).
+///
+/// # Invariants
+///
+/// A `DaxEntry` was read from the `i_pages` of a DAX file, or made by this module from the pfn
+/// of DAX memory returned by `dax_direct_access()` ([`DaxPfn`]), from a zero page, or empty: its
+/// pfn, if it has one, has a `struct page` for as long as the DAX device of the file is bound,
+/// which is the case while a fault or an entry lock on the file is in progress.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct DaxEntry(usize);
+
+/// The pfn of DAX memory that a filesystem maps at the faulting offset, from
+/// `dax_direct_access()`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct DaxPfn(usize);
+
+impl DaxPfn {
+    /// The pfn of the first page of `mapping`.
+    pub fn of(mapping: &crate::dax::device::DaxMapping<'_>) -> Self {
+        DaxPfn(mapping.pfn())
+    }
+
+    /// The page frame number.
+    pub fn pfn(self) -> usize {
+        self.0
+    }
+}
+
+impl DaxEntry {
+    /// An empty entry of `order`, only used for locking (`DAX_EMPTY`).
+    pub fn empty(order: u32) -> Self {
+        // INVARIANT: An empty entry has no pfn.
+        DaxEntry(EMPTY | if order > 0 { PMD } else { 0 })
+    }
+
+    /// An entry for DAX memory (`dax_make_entry(pfn, pmd ? DAX_PMD : 0)`).
+    pub fn new(pfn: DaxPfn, pmd: bool) -> Self {
+        // INVARIANT: `pfn` came from `dax_direct_access()`.
+        DaxEntry((pfn.0 << SHIFT) | if pmd { PMD } else { 0 })
+    }
+
+    /// A zero-page entry for a read fault at `address` (`DAX_ZERO_PAGE`).
+    pub fn zero_page(address: usize) -> Self {
+        // INVARIANT: The zero page always has a `struct page`.
+        DaxEntry((crate::mm::fault::zero_pfn(address) << SHIFT) | ZERO_PAGE)
+    }
+
+    /// A huge zero-page entry for the huge zero folio `folio` (`DAX_PMD | DAX_ZERO_PAGE`).
+    pub fn huge_zero_page(folio: &crate::mm::folio::Folio) -> Self {
+        // INVARIANT: The huge zero folio has `struct page`s and is never freed while mapped.
+        DaxEntry((folio.pfn() << SHIFT) | PMD | ZERO_PAGE)
+    }
+
+    fn from_xa(e: Entry) -> Option<Self> {
+        e.value().map(DaxEntry)
+    }
+
+    fn to_xa(self) -> Entry {
+        // The value fits: pfns are far below `isize::MAX >> DAX_SHIFT`.
+        Entry::from_value(self.0 & Entry::MAX_VALUE).unwrap_or(Entry::NULL)
+    }
+
+    /// The page frame number (`dax_to_pfn()`).
+    pub fn pfn(self) -> usize {
+        self.0 >> SHIFT
+    }
+
+    /// Whether the entry is locked (`dax_is_locked()`).
+    pub fn is_locked(self) -> bool {
+        self.0 & LOCKED != 0
+    }
+
+    /// Whether this is a PMD entry (`dax_is_pmd_entry()`).
+    pub fn is_pmd(self) -> bool {
+        self.0 & PMD != 0
+    }
+
+    /// Whether this is a PTE entry (`dax_is_pte_entry()`).
+    pub fn is_pte(self) -> bool {
+        !self.is_pmd()
+    }
+
+    /// Whether this is a zero-page entry (`dax_is_zero_entry()`).
+    pub fn is_zero(self) -> bool {
+        self.0 & ZERO_PAGE != 0
+    }
+
+    /// Whether this is an empty entry (`dax_is_empty_entry()`).
+    pub fn is_empty(self) -> bool {
+        self.0 & EMPTY != 0
+    }
+
+    /// The order of the entry (`dax_entry_order()`).
+    pub fn order(self) -> u32 {
+        if self.is_pmd() {
+            PMD_ORDER
+        } else {
+            0
+        }
+    }
+
+    /// The size of the memory the entry maps: 0 for zero-page and empty entries
+    /// (`dax_entry_size()`).
+    pub fn size(self) -> usize {
+        if self.is_zero() || self.is_empty() {
+            0
+        } else {
+            crate::page::PAGE_SIZE << self.order()
+        }
+    }
+
+    /// The same entry, locked.
+    pub fn locked(self) -> Self {
+        DaxEntry(self.0 | LOCKED)
+    }
+
+    /// The same entry, unlocked.
+    pub fn unlocked(self) -> Self {
+        DaxEntry(self.0 & !LOCKED)
+    }
+
+    /// The folio of the entry, for entries of DAX memory (not zero-page or empty ones).
+    fn dax_folio<'a>(self, _entries: &DaxEntries<'a>) -> Option<DaxFolio<'a>> {
+        if self.is_zero() || self.is_empty() {
+            return None;
+        }
+        // SAFETY: By the type invariants the pfn is DAX memory with `struct page`s while the
+        // file's DAX device is bound, which `DaxEntries<'a>` (a fault or entry lock on the file)
+        // guarantees for `'a`. The callers hold the `i_pages` lock and the entry lock.
+        Some(unsafe { DaxFolio::from_entry_pfn(self.pfn(), self.order()) })
+    }
+}
+
+/// What a lookup in the DAX entries found.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Lookup {
+    /// No entry.
+    None,
+    /// A DAX entry.
+    Entry(DaxEntry),
+    /// An entry of a smaller order than asked for (`dax_is_conflict()`).
+    Conflict,
+    /// Something that is not a DAX entry (a bug, warned about).
+    Invalid,
+}
+
+/// How [`DaxXaGuard::wait_unlocked`] waits.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WaitKind {
+    /// `prepare_to_wait_exclusive()`, for a task that will lock the entry and wake the next one.
+    Exclusive,
+    /// `prepare_to_wait()`, for a task that may never come back to wake the next one.
+    Shared,
+}
+
+/// The DAX entries of the address space of a DAX file (its `i_pages`).
+///
+/// # Invariants
+///
+/// `xa` is the `i_pages` of `mapping`, which is the address space of a DAX file, valid for `'a`;
+/// the DAX device of the file stays bound for `'a`.
+#[derive(Clone, Copy)]
+pub struct DaxEntries<'a> {
+    mapping: &'a AddressSpace,
+    xa: &'a ValueXArray,
+}
+
+impl<'a> DaxEntries<'a> {
+    /// The entries of `mapping`, if it is the address space of a DAX file, for the duration of a
+    /// fault on it.
+    pub fn of_fault(fault: &super::fault::DaxFault<'a>) -> Option<Self> {
+        let mapping = fault.mapping();
+        if !mapping.is_dax() {
+            return None;
+        }
+        // SAFETY: `i_pages` of a DAX address space holds only DAX value entries, and the
+        // mapping is valid for `'a`, the duration of the fault, during which the filesystem is
+        // mounted and keeps its DAX device bound.
+        let xa = unsafe { ValueXArray::from_raw(&raw mut (*mapping.as_ptr()).i_pages) };
+        // INVARIANT: Checked above.
+        Some(Self { mapping, xa })
+    }
+
+    /// The address space.
+    pub fn mapping(&self) -> &'a AddressSpace {
+        self.mapping
+    }
+
+    /// An operation state at `index`, for an entry of `order` (`XA_STATE_ORDER()`).
+    pub fn state(&self, index: usize, order: u32) -> DaxXaState<'a> {
+        DaxXaState {
+            xas: XaState::new_order(self.xa, index, order),
+            entries: *self,
+        }
+    }
+}
+
+/// An XArray operation state over the [`DaxEntries`] of a file.
+pub struct DaxXaState<'a> {
+    xas: XaState<'a>,
+    entries: DaxEntries<'a>,
+}
+
+impl<'a> DaxXaState<'a> {
+    /// The index.
+    pub fn index(&self) -> usize {
+        self.xas.index()
+    }
+
+    /// Moves to `index` (`xas_set()`).
+    pub fn set(&mut self, index: usize) {
+        self.xas.set(index)
+    }
+
+    /// Restarts the walk (`xas_reset()`).
+    pub fn reset(&mut self) {
+        self.xas.reset()
+    }
+
+    /// The entries this state works on.
+    pub fn entries(&self) -> DaxEntries<'a> {
+        self.entries
+    }
+
+    /// The error recorded by the last operation.
+    pub fn error(&self) -> Result<(), crate::error::Error> {
+        self.xas.error()
+    }
+
+    /// Allocates what the last store lacked, with the mapping's allocation flags minus
+    /// `__GFP_HIGHMEM`, without the lock (`xas_nomem()`); returns whether to retry.
+    pub fn nomem(&mut self) -> bool {
+        let gfp = self.entries.mapping.gfp_mask() & !bindings::__GFP_HIGHMEM;
+        // SAFETY: The state is valid and the lock is not held (a guard would borrow `self`).
+        unsafe { bindings::xas_nomem(self.xas.as_raw(), gfp) }
+    }
+
+    /// Takes the `i_pages` lock with interrupts disabled.
+    pub fn lock_irq(&mut self) -> DaxXaGuard<'_, 'a> {
+        let entries = self.entries;
+        DaxXaGuard {
+            g: self.xas.lock_irq(),
+            entries,
+        }
+    }
+
+    /// Unlocks `entry`, which the caller locked at this index, and wakes the next waiter
+    /// (`dax_unlock_entry()`).
+    pub fn unlock_entry(&mut self, entry: DaxEntry) {
+        crate::warn_on!(entry.is_locked());
+        self.reset();
+        let mut g = self.lock_irq();
+        let old = g.store(entry.unlocked());
+        drop(g);
+        crate::warn_on!(!old.is_some_and(|old| old.is_locked()));
+        wake_entry(self.entries.xa, self.index(), entry.to_xa(), WakeMode::Next);
+    }
+}
+
+/// The `i_pages` lock of a DAX file, held with interrupts disabled, and an operation state.
+pub struct DaxXaGuard<'s, 'a> {
+    g: XaLockIrqGuard<'s, 'a>,
+    entries: DaxEntries<'a>,
+}
+
+impl<'s, 'a> DaxXaGuard<'s, 'a> {
+    /// The index.
+    pub fn index(&self) -> usize {
+        self.g.index()
+    }
+
+    /// Moves to `index` (`xas_set()`).
+    pub fn set(&mut self, index: usize) {
+        self.g.set(index)
+    }
+
+    fn classify(e: Entry) -> Lookup {
+        if e.is_null() {
+            Lookup::None
+        } else if let Some(d) = DaxEntry::from_xa(e) {
+            Lookup::Entry(d)
+        } else {
+            crate::warn_on!(true);
+            Lookup::Invalid
+        }
+    }
+
+    /// Loads the entry at the index (`xas_load()`).
+    pub fn load(&mut self) -> Lookup {
+        Self::classify(self.g.load())
+    }
+
+    /// Stores `entry`, returning the entry that was there (`xas_store()`); on failure the
+    /// state records the error.
+    fn store(&mut self, entry: DaxEntry) -> Option<DaxEntry> {
+        self.g.store(entry.to_xa()).and_then(DaxEntry::from_xa)
+    }
+
+    /// Removes the entry at the index (`xas_store(xas, NULL)`).
+    pub fn erase(&mut self) {
+        self.g.store(Entry::NULL);
+    }
+
+    /// Locks `entry`, found at the index, by storing it with `DAX_LOCKED`; returns the entry
+    /// stored before (`dax_lock_entry()`).
+    pub fn lock_entry(&mut self, entry: DaxEntry) -> Option<DaxEntry> {
+        self.store(entry.locked())
+    }
+
+    /// Stores `new`, locked, in place of the locked entry `old` (`dax_lock_entry(xas, new)` in
+    /// `dax_insert_entry()`); warns if `old` was not the entry there.
+    pub fn replace_locked(&mut self, old: DaxEntry, new: DaxEntry) {
+        let was = self.lock_entry(new);
+        crate::warn_on!(was != Some(old.locked()));
+    }
+
+    /// The error recorded by the last operation (`xas_error()`).
+    pub fn error(&self) -> Result<(), crate::error::Error> {
+        self.g.state().error()
+    }
+
+    /// Records an error in the state (`xas_set_err()`).
+    pub fn set_err(&mut self, err: crate::error::Error) {
+        self.g.set_err(err)
+    }
+
+    /// Whether the entry at the index has `mark`.
+    pub fn get_mark(&mut self, mark: Mark) -> bool {
+        self.g.get_mark(mark)
+    }
+
+    /// Sets `mark` on the entry at the index.
+    pub fn set_mark(&mut self, mark: Mark) {
+        self.g.set_mark(mark)
+    }
+
+    /// Clears `mark` on the entry at the index.
+    pub fn clear_mark(&mut self, mark: Mark) {
+        self.g.clear_mark(mark)
+    }
+
+    /// Adds `delta` to the number of pages of the mapping (`mapping->nrpages`), which the
+    /// `i_pages` lock protects.
+    pub fn nrpages_add(&mut self, delta: isize) {
+        // SAFETY: The `i_pages` lock of the mapping is held (the guard).
+        unsafe { self.entries.mapping.nrpages_add(delta) }
+    }
+
+    /// Wakes the waiters for `entry` at the index (`dax_wake_entry()`).
+    pub fn wake(&mut self, entry: DaxEntry, mode: WakeMode) {
+        wake_entry(self.entries.xa, self.index(), entry.to_xa(), mode)
+    }
+
+    /// Finds the entry that an entry of the state's order would conflict with, waiting for it
+    /// to be unlocked if it is locked (`get_next_unlocked_entry()`): the lock is dropped while
+    /// waiting.
+    pub fn get_next_unlocked_entry(&mut self, order: u32) -> Lookup {
+        pin_init::stack_pin_init!(let w = crate::sync::wait::WaitEntry::<EntryKey>::new());
+        loop {
+            let found = Self::classify(self.g.find_conflict());
+            let Lookup::Entry(e) = found else {
+                return found;
+            };
+            if e.order() < order {
+                return Lookup::Conflict;
+            }
+            if !e.is_locked() {
+                return found;
+            }
+            let (wq, key) = entry_waitqueue(self.entries.xa, self.index(), e.to_xa());
+            w.as_ref()
+                .prepare(wq, key, crate::sync::wait::TaskState::Uninterruptible, true);
+            self.sleep();
+            w.as_ref().finish();
+        }
+    }
+
+    /// Waits for `entry`, found locked at the index, to be unlocked (`wait_entry_unlocked()`),
+    /// and then ends: the lock is dropped and not taken again, since the caller may not be able
+    /// to use the mapping any more.
+    pub fn wait_unlocked(self, entry: DaxEntry, kind: WaitKind) {
+        pin_init::stack_pin_init!(let w = crate::sync::wait::WaitEntry::<EntryKey>::new());
+        let (wq, key) = entry_waitqueue(self.entries.xa, self.index(), entry.to_xa());
+        w.as_ref().prepare(
+            wq,
+            key,
+            crate::sync::wait::TaskState::Uninterruptible,
+            kind == WaitKind::Exclusive,
+        );
+        drop(self.g);
+        crate::sync::wait::schedule();
+        w.as_ref().finish();
+    }
+
+    /// Drops the lock, sleeps until woken, and takes the lock again, restarting the walk.
+    fn sleep(&mut self) {
+        let xas = self.g.state_ptr();
+        // SAFETY: The lock is held (the guard); it is dropped and taken again before returning,
+        // so the guard's invariant holds again when it is next used.
+        unsafe { bindings::xas_unlock_irq(xas) };
+        // SAFETY: `xas` is the valid state of the guard.
+        unsafe { bindings::xas_reset(xas) };
+        crate::sync::wait::schedule();
+        // SAFETY: As above.
+        unsafe { bindings::xas_lock_irq(xas) };
+    }
+
+    /// Drops the DAX ownership of the folio of `entry` (`dax_disassociate_entry()`).
+    pub fn disassociate(&mut self, entry: DaxEntry) {
+        if let Some(folio) = entry.dax_folio(&self.entries) {
+            folio.put();
+        }
+    }
+
+    /// Gives the folio of `entry`, about to be mapped at `index` (the first page of the entry)
+    /// of the file, to the file (`dax_associate_entry()`); `shared` is set for an extent shared
+    /// with other files.
+    pub fn associate(&mut self, entry: DaxEntry, index: usize, shared: bool) {
+        let Some(folio) = entry.dax_folio(&self.entries) else {
+            return;
+        };
+        if shared && (!folio.folio().mapping_ptr().is_null() || folio.is_shared()) {
+            if !folio.folio().mapping_ptr().is_null() {
+                folio.make_shared();
+            }
+            crate::warn_on!(folio.share() == 0);
+            crate::warn_on!(entry.order() != folio.folio().order());
+            folio.add_share();
+        } else {
+            folio.associate(self.entries.mapping, index);
+        }
+    }
+
+    /// Drops the lock.
+    pub fn unlock(self) {}
+}
+
+impl DaxEntry {
+    /// Maps page `pfn` of this entry's memory with a PTE for `vmf`, holding a reference to the
+    /// entry's folio meanwhile (`folio_ref_inc()`, `vmf_insert_page_mkwrite()`, `folio_put()`).
+    pub fn insert_pte(
+        self,
+        entries: &DaxEntries<'_>,
+        vmf: &crate::mm::fault::VmFault,
+        pfn: DaxPfn,
+        write: bool,
+    ) -> crate::mm::fault::VmFaultResult {
+        let Some(folio) = self.dax_folio(entries) else {
+            crate::warn_on!(true);
+            return crate::mm::fault::VmFaultResult::SIGBUS;
+        };
+        let folio: ARef<crate::mm::folio::Folio> = folio.folio().into();
+        // SAFETY: `pfn` is DAX memory of the file (it came from `dax_direct_access()`), inside
+        // the entry whose folio we hold a reference to; `vmf` is the fault being handled.
+        let ret = crate::mm::fault::VmFaultResult::from_raw(unsafe {
+            bindings::vmf_insert_page_mkwrite(vmf.as_ptr(), bindings::pfn_to_page(pfn.0), write)
+        });
+        drop(folio);
+        ret
     }
 }
 

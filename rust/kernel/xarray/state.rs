@@ -360,6 +360,13 @@ impl<'s, 'a> XaLockIrqGuard<'s, 'a> {
         &mut self.xas.xas
     }
 
+    /// The raw operation state, for code of the kernel crate that drops and retakes the lock
+    /// itself (and restores the guard's invariant before the guard is used again).
+    #[inline]
+    pub(crate) fn state_ptr(&mut self) -> *mut bindings::xa_state {
+        self.raw()
+    }
+
     /// The operation state (index, order, error).
     #[inline]
     pub fn state(&self) -> &XaState<'a> {
