@@ -83,12 +83,16 @@ fmt:
 
 lint: kernel
 	@rustfmt --edition 2021 --check $(shell find dax rust -name '*.rs')
+	@echo '==> clippy: rust_dax'
+	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
+	@! grep -q '^warning\|^error\|^ERROR' $(CACHE)/clippy-module.log
 	@echo '==> clippy: kernel crate (with rust/ overlaid)'
 	@$(MAKE) -s -C $(KDIR) CLIPPY=1 prepare 2>&1 | tee $(CACHE)/clippy-kernel.log >&2
 	@! grep -q '^warning\|^error' $(CACHE)/clippy-kernel.log
-	@echo '==> clippy: rust_dax'
-	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
-	@! grep -q '^warning\|^error' $(CACHE)/clippy-module.log
+ifdef OWN_KERNEL
+	@echo '==> rebuilding the kernel crate without clippy'
+	@scripts/kernel.sh $(FLAVOUR) >/dev/null
+endif
 	@echo '==> checkpatch --strict: patches/'
 	@cd / && for p in $(CURDIR)/patches/*.patch; do [ -e "$$p" ] || continue; \
 		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q "$$p" || exit 1; done

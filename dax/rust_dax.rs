@@ -5,9 +5,10 @@
 //! On load the module registers with the seam of `fs/dax.c` (`dax_register_fault_ops()`), so
 //! that `dax_iomap_fault()`, `dax_finish_sync_fault()` and the entry locks of memory-failure
 //! handling, called by ext2, ext4, xfs and `mm/memory-failure.c`, come here; on unload the C
-//! code takes over again. The Rust ports of the fault paths replace the C ones one by one;
-//! until a path is ported, its calls are handed to the C implementation. `rust_dax/stats` in
-//! debugfs counts the calls.
+//! code takes over again. PTE faults are served in Rust ([`fault`]); the other paths are handed
+//! to the C implementation until they are ported. `rust_dax/stats` in debugfs counts what
+//! happened, and writing `0` to `rust_dax/rust_path` hands every call to C without unloading
+//! (`1` switches back), so one boot can compare both.
 
 use kernel::{
     bindings,
@@ -17,6 +18,7 @@ use kernel::{
     prelude::*,
 };
 
+mod fault;
 mod stats;
 
 use stats::{Stats, STATS};
@@ -27,6 +29,12 @@ module! {
     authors: ["rust_dax developers"],
     description: "DAX page-fault paths in Rust",
     license: "GPL",
+    params: {
+        rust_path: bool {
+            default: true,
+            description: "Serve faults in Rust at load (switch later in debugfs rust_dax/rust_path)",
+        },
+    },
 }
 
 /// `PMD_ORDER` on x86-64: a PMD maps 2 MiB of 4 KiB pages.
@@ -47,6 +55,11 @@ impl FaultOps for RustDaxOps {
             PMD_ORDER => &STATS.pmd_fault,
             _ => &STATS.other_fault,
         });
+        if order == 0 && STATS.rust_path() {
+            let ret = fault::iomap_pte_fault(fault, pfnp, iomap_errp);
+            STATS.count_result(ret);
+            return ret;
+        }
         Stats::inc(&STATS.handed_to_c);
         builtin::iomap_fault(fault, order, pfnp, iomap_errp)
     }
@@ -94,7 +107,7 @@ struct RustDax {
 
 impl kernel::Module for RustDax {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let debugfs = stats::DebugFs::new()?;
+        let debugfs = stats::DebugFs::new(module_parameters::rust_path.value())?;
         let registration = Registration::new().inspect_err(|e| {
             pr_err!("cannot register the DAX fault paths: {e:?}\n");
         })?;

@@ -1,85 +1,160 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What the module did, shown in debugfs as `rust_dax/stats`.
+//! What the module did, and the switch between the Rust and the C fault paths, in debugfs:
+//! `rust_dax/stats` (read) and `rust_dax/rust_path` (read and write `0` or `1`).
 
 use kernel::{
     debugfs::{Dir, File},
+    mm::fault::VmFaultResult,
     prelude::*,
     sync::atomic::{Atomic, Relaxed},
+    uaccess::UserSliceReader,
 };
 
-/// One counter per kind of call the module served.
-pub(crate) struct Stats {
-    /// `dax_iomap_fault()` at PTE size.
-    pub(crate) pte_fault: Atomic<u64>,
-    /// `dax_iomap_fault()` at PMD size.
-    pub(crate) pmd_fault: Atomic<u64>,
-    /// `dax_iomap_fault()` at another size.
-    pub(crate) other_fault: Atomic<u64>,
-    /// `dax_finish_sync_fault()`.
-    pub(crate) finish_sync_fault: Atomic<u64>,
-    /// `dax_lock_folio()` and `dax_lock_mapping_entry()`.
-    pub(crate) entry_lock: Atomic<u64>,
-    /// `dax_unlock_folio()` and `dax_unlock_mapping_entry()`.
-    pub(crate) entry_unlock: Atomic<u64>,
+macro_rules! stats {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// One counter per outcome.
+        pub(crate) struct Stats {
+            /// Whether faults are served by the Rust paths (1) or handed to C (0).
+            pub(crate) rust_path: Atomic<i32>,
+            $($(#[$doc])* pub(crate) $name: Atomic<u64>,)*
+        }
+
+        impl Stats {
+            const fn new() -> Self {
+                Self {
+                    rust_path: Atomic::new(1),
+                    $($name: Atomic::new(0),)*
+                }
+            }
+
+            fn show(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                writeln!(f, "rust_path {}", self.rust_path.load(Relaxed))?;
+                $(writeln!(f, "{} {}", stringify!($name), self.$name.load(Relaxed))?;)*
+                Ok(())
+            }
+        }
+    };
+}
+
+stats! {
+    /// `dax_iomap_fault()` calls at PTE size.
+    pte_fault,
+    /// `dax_iomap_fault()` calls at PMD size.
+    pmd_fault,
+    /// `dax_iomap_fault()` calls at another size.
+    other_fault,
+    /// PTE read faults served in Rust.
+    pte_read,
+    /// PTE write faults served in Rust (copy-on-write ones excluded).
+    pte_write,
+    /// Holes read: the zero page mapped.
+    zero_page,
+    /// Copy-on-write faults of private mappings.
+    cow,
+    /// Blocks of shared extents filled from the source before mapping.
+    shared_copy,
+    /// Synchronous faults returning `VM_FAULT_NEEDDSYNC`.
+    sync_needed,
+    /// Results: `VM_FAULT_NOPAGE`.
+    nopage,
+    /// Results: `VM_FAULT_SIGBUS`.
+    sigbus,
+    /// Results: `VM_FAULT_OOM`.
+    oom,
+    /// Results: `VM_FAULT_FALLBACK`.
+    fallback,
+    /// Results: `VM_FAULT_RETRY`.
+    retry,
+    /// Results: `VM_FAULT_DONE_COW`.
+    done_cow,
+    /// Results with `VM_FAULT_MAJOR`.
+    major,
+    /// `dax_finish_sync_fault()` calls.
+    finish_sync_fault,
+    /// `dax_lock_folio()` and `dax_lock_mapping_entry()` calls.
+    entry_lock,
+    /// `dax_unlock_folio()` and `dax_unlock_mapping_entry()` calls.
+    entry_unlock,
     /// Calls handed to the C implementation of `fs/dax.c`.
-    pub(crate) handed_to_c: Atomic<u64>,
+    handed_to_c,
 }
 
 impl Stats {
-    pub(crate) const fn new() -> Self {
-        Self {
-            pte_fault: Atomic::new(0),
-            pmd_fault: Atomic::new(0),
-            other_fault: Atomic::new(0),
-            finish_sync_fault: Atomic::new(0),
-            entry_lock: Atomic::new(0),
-            entry_unlock: Atomic::new(0),
-            handed_to_c: Atomic::new(0),
-        }
-    }
-
     /// Adds one to `counter`.
     #[inline]
     pub(crate) fn inc(counter: &Atomic<u64>) {
         counter.fetch_add(1, Relaxed);
     }
 
-    fn show(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+    /// Whether the Rust paths serve faults.
+    #[inline]
+    pub(crate) fn rust_path(&self) -> bool {
+        self.rust_path.load(Relaxed) != 0
+    }
+
+    /// Counts the result of a fault served in Rust.
+    pub(crate) fn count_result(&self, ret: VmFaultResult) {
         let rows = [
-            ("pte_fault", &self.pte_fault),
-            ("pmd_fault", &self.pmd_fault),
-            ("other_fault", &self.other_fault),
-            ("finish_sync_fault", &self.finish_sync_fault),
-            ("entry_lock", &self.entry_lock),
-            ("entry_unlock", &self.entry_unlock),
-            ("handed_to_c", &self.handed_to_c),
+            (VmFaultResult::NOPAGE, &self.nopage),
+            (VmFaultResult::SIGBUS, &self.sigbus),
+            (VmFaultResult::OOM, &self.oom),
+            (VmFaultResult::FALLBACK, &self.fallback),
+            (VmFaultResult::RETRY, &self.retry),
+            (VmFaultResult::DONE_COW, &self.done_cow),
+            (VmFaultResult::MAJOR, &self.major),
         ];
-        for (name, counter) in rows {
-            writeln!(f, "{name} {}", counter.load(Relaxed))?;
+        for (bit, counter) in rows {
+            if ret.contains(bit) {
+                Self::inc(counter);
+            }
         }
-        Ok(())
     }
 }
 
-/// The module's counters.
+/// The module's counters and switch.
 pub(crate) static STATS: Stats = Stats::new();
+
+fn write_rust_path(s: &&'static Stats, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; 8];
+    let n = reader.len().min(buf.len());
+    reader.read_slice(&mut buf[..n])?;
+    let v = match core::str::from_utf8(&buf[..n]).map_err(|_| EINVAL)?.trim() {
+        "0" => 0,
+        "1" => 1,
+        _ => return Err(EINVAL),
+    };
+    s.rust_path.store(v, Relaxed);
+    Ok(())
+}
 
 /// The debugfs directory `rust_dax` and its files.
 pub(crate) struct DebugFs {
     _stats: Pin<KBox<File<&'static Stats>>>,
+    _rust_path: Pin<KBox<File<&'static Stats>>>,
     _dir: Dir,
 }
 
 impl DebugFs {
-    pub(crate) fn new() -> Result<Self> {
+    pub(crate) fn new(rust_path: bool) -> Result<Self> {
+        STATS.rust_path.store(i32::from(rust_path), Relaxed);
         let dir = Dir::new(c"rust_dax");
         let stats = KBox::pin_init(
             dir.read_callback_file(c"stats", &STATS, &|s: &&'static Stats, f| s.show(f)),
             GFP_KERNEL,
         )?;
+        let rust_path = KBox::pin_init(
+            dir.read_write_callback_file(
+                c"rust_path",
+                &STATS,
+                &|s: &&'static Stats, f| writeln!(f, "{}", s.rust_path.load(Relaxed)),
+                &write_rust_path,
+            ),
+            GFP_KERNEL,
+        )?;
         Ok(Self {
             _stats: stats,
+            _rust_path: rust_path,
             _dir: dir,
         })
     }

@@ -39,9 +39,10 @@ for fs in ext4 xfs; do
 	umount "$MNT/$fs"
 done
 
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 if [ -d /sys/kernel/debug/rust_dax ]; then
 	step "rust_dax counters"
-	grep -r . /sys/kernel/debug/rust_dax/ || true
+	cat /sys/kernel/debug/rust_dax/stats
 fi
 
 step "rmmod rust_dax"
