@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The PTE fault path of `fs/dax.c` (`dax_iomap_pte_fault()` and what it calls), in Rust.
+//! The fault paths of `fs/dax.c` (`dax_iomap_pte_fault()`, `dax_iomap_pmd_fault()` and what
+//! they call), in Rust.
 //!
 //! The comments name the C functions each piece ports; the behaviour is theirs.
 
 use kernel::{
     dax::{
         device::{iomap_pgoff, DaxMapping, DaxReadGuard},
-        entry::{DaxEntries, DaxEntry, DaxPfn, DaxXaState, Lookup, PG_PMD_COLOUR, PG_PMD_NR},
+        entry::{
+            DaxEntries, DaxEntry, DaxPfn, DaxXaState, Lookup, PG_PMD_COLOUR, PG_PMD_NR, PMD_ORDER,
+        },
         fault::{DaxFault, IomapErrOut, PfnOut},
     },
     fs::iomap::{IomapFlag, IomapFlags, IomapIter, IomapMapFlag, IomapType},
@@ -179,6 +182,25 @@ fn load_hole(
     vmf.insert_zero_page()
 }
 
+/// `dax_pmd_load_hole()`: maps the huge zero folio read-only for a read of a hole at PMD size.
+fn pmd_load_hole(
+    fault: &DaxFault<'_>,
+    xas: &mut DaxXaState<'_>,
+    iter: &IomapIter<'_>,
+    entry: &mut DaxEntry,
+) -> VmFaultResult {
+    let vmf = fault.vmf();
+    let Some(zero) = vmf.huge_zero_folio() else {
+        return VmFaultResult::FALLBACK;
+    };
+    *entry = insert_entry(fault, xas, iter, *entry, DaxEntry::huge_zero_page(&zero));
+    let ret = vmf.insert_folio_pmd(&zero, false);
+    if ret == VmFaultResult::NOPAGE {
+        Stats::inc(&STATS.huge_zero_page);
+    }
+    ret
+}
+
 /// `dax_fault_cow_page()`: fills the page of a write fault on a private mapping from the file
 /// (zeroes for a hole) and maps it.
 fn fault_cow_page(fault: &DaxFault<'_>, iter: &IomapIter<'_>) -> VmFaultResult {
@@ -255,47 +277,58 @@ fn copy_around(iter: &IomapIter<'_>, pos: i64, size: usize, dst: &DaxMapping<'_>
     }
 }
 
-/// `dax_fault_iter()` for a PTE fault: handles one extent of the iteration.
+/// `dax_fault_iter()`: handles one extent of the iteration, for a PTE or a PMD fault.
 fn fault_iter(
     fault: &DaxFault<'_>,
     iter: &IomapIter<'_>,
     pfnp: PfnOut<'_>,
     xas: &mut DaxXaState<'_>,
     entry: &mut DaxEntry,
+    pmd: bool,
 ) -> VmFaultResult {
     let vmf = fault.vmf();
     let iomap = iter.iomap();
+    let size = PAGE_SIZE << if pmd { PMD_ORDER } else { 0 };
     let pos = (xas.index() as i64) << PAGE_SHIFT;
     let write = iter.flags().contains(IomapFlag::Write);
 
-    if vmf.cow_page().is_some() {
+    if !pmd && vmf.cow_page().is_some() {
         return fault_cow_page(fault, iter);
     }
 
     // Reading an unwritten extent or a hole maps the zero page.
     let kind = iomap.kind();
     if !write && matches!(kind, Some(IomapType::Unwritten) | Some(IomapType::Hole)) {
-        return load_hole(fault, xas, iter, entry);
+        return if pmd {
+            pmd_load_hole(fault, xas, iter, entry)
+        } else {
+            load_hole(fault, xas, iter, entry)
+        };
     }
 
     let shared = iomap.flags().contains(IomapMapFlag::Shared);
     if kind != Some(IomapType::Mapped) && !shared {
         kernel::warn_on!(true);
-        return VmFaultResult::SIGBUS;
+        return if pmd {
+            VmFaultResult::FALLBACK
+        } else {
+            VmFaultResult::SIGBUS
+        };
     }
 
     let guard = DaxReadGuard::new();
-    let m = match direct_access(iter, &guard, pos, PAGE_SIZE) {
+    let m = match direct_access(iter, &guard, pos, size) {
         Ok(m) => m,
+        Err(_) if pmd => return VmFaultResult::FALLBACK,
         Err(e) => return fault_return(Err(e)),
     };
     let pfn = DaxPfn::of(&m);
 
-    *entry = insert_entry(fault, xas, iter, *entry, DaxEntry::new(pfn, false));
+    *entry = insert_entry(fault, xas, iter, *entry, DaxEntry::new(pfn, pmd));
 
     if write && shared {
         Stats::inc(&STATS.shared_copy);
-        if let Err(e) = copy_around(iter, pos, PAGE_SIZE, &m) {
+        if let Err(e) = copy_around(iter, pos, size, &m) {
             return fault_return(Err(e));
         }
     }
@@ -312,7 +345,11 @@ fn fault_iter(
         return VmFaultResult::NEEDDSYNC;
     }
 
-    entry.insert_pte(&xas.entries(), vmf, pfn, write)
+    if pmd {
+        entry.insert_pmd(&xas.entries(), vmf, pfn, write)
+    } else {
+        entry.insert_pte(&xas.entries(), vmf, pfn, write)
+    }
 }
 
 /// `dax_iomap_pte_fault()`.
@@ -370,7 +407,14 @@ pub(crate) fn iomap_pte_fault(
             iter.set_status(EIO);
             continue;
         }
-        ret = fault_iter(fault, &iter, pfnp.as_deref_mut(), &mut xas, &mut entry);
+        ret = fault_iter(
+            fault,
+            &iter,
+            pfnp.as_deref_mut(),
+            &mut xas,
+            &mut entry,
+            false,
+        );
         if ret != VmFaultResult::SIGBUS && iter.iomap().flags().contains(IomapMapFlag::New) {
             count_vm_event(VmEvent::PgMajFault);
             count_memcg_event_mm(vmf.vma().mm(), VmEvent::PgMajFault);
@@ -395,5 +439,100 @@ pub(crate) fn iomap_pte_fault(
     }
 
     xas.unlock_entry(entry);
+    ret
+}
+
+/// `dax_fault_check_fallback()`: whether a PMD cannot map this fault, so that it must fall back
+/// to PTEs.
+fn check_fallback(fault: &DaxFault<'_>, index: usize, max_pgoff: usize) -> bool {
+    let vmf = fault.vmf();
+    let vma = vmf.vma();
+    let pmd_size = PAGE_SIZE << PMD_ORDER;
+    let pmd_addr = vmf.address() & !(pmd_size - 1);
+
+    // The PMD offset (colour) of the faulting address must match the PMD offset from the start
+    // of the file, so that a PMD range of the page table overlaps exactly with a PMD range of
+    // the page cache.
+    if (vmf.pgoff() & PG_PMD_COLOUR) != ((vmf.address() >> PAGE_SHIFT) & PG_PMD_COLOUR) {
+        return true;
+    }
+    // Fall back to PTEs if we are going to copy on write.
+    if vmf.is_write() && vma.flags() & vm_flags::SHARED == 0 {
+        return true;
+    }
+    // If the PMD would extend outside the VMA.
+    if pmd_addr < vma.start() || pmd_addr + pmd_size > vma.end() {
+        return true;
+    }
+    // If the PMD would extend beyond the file size.
+    (index | PG_PMD_COLOUR) >= max_pgoff
+}
+
+/// `dax_iomap_pmd_fault()`.
+pub(crate) fn iomap_pmd_fault(fault: &DaxFault<'_>, mut pfnp: PfnOut<'_>) -> VmFaultResult {
+    let vmf = fault.vmf();
+    let Some(entries) = DaxEntries::of_fault(fault) else {
+        return VmFaultResult::SIGBUS;
+    };
+    let mut xas = entries.state(vmf.pgoff(), PMD_ORDER);
+    let mut flags = IomapFlags::from(IomapFlag::Dax) | IomapFlag::Fault;
+    if vmf.is_write() {
+        flags |= IomapFlag::Write;
+    }
+
+    // The caller holds the locks that serialise us with truncate and hole punching, so this is
+    // a reliable test.
+    let size = usize::try_from(fault.inode().size()).unwrap_or(0);
+    let max_pgoff = size.div_ceil(PAGE_SIZE);
+    if xas.index() >= max_pgoff {
+        return VmFaultResult::SIGBUS;
+    }
+
+    let mut ret = VmFaultResult::FALLBACK;
+    if check_fallback(fault, xas.index(), max_pgoff) {
+        Stats::inc(&STATS.pmd_fallback_layout);
+    } else {
+        // This gives an empty PMD entry, a zero PMD entry or a DAX PMD; if it cannot (a PTE
+        // entry is in the range, for instance), it gives VM_FAULT_FALLBACK.
+        match grab_mapping_entry(&mut xas, PMD_ORDER) {
+            Err(r) => ret = r,
+            Ok(mut entry) => {
+                // Mixed reads and writes of private mappings can race with a PTE fault that
+                // overlaps this PMD: then just return, and the fault will be retried.
+                if !vmf.pmd_is_none() && !vmf.pmd_is_trans_huge() {
+                    ret = VmFaultResult::NONE;
+                } else {
+                    Stats::inc(&STATS.pmd_served);
+                    let pos = (xas.index() as i64) << PAGE_SHIFT;
+                    let len = (PAGE_SIZE << PMD_ORDER) as u64;
+                    let mut iter = fault.iomap_iter(pos, len, flags);
+                    while let Ok(true) = iter.next_extent() {
+                        if iter.length() < len {
+                            // Actually ends the iteration: nothing was advanced.
+                            continue;
+                        }
+                        ret = fault_iter(
+                            fault,
+                            &iter,
+                            pfnp.as_deref_mut(),
+                            &mut xas,
+                            &mut entry,
+                            true,
+                        );
+                        if ret != VmFaultResult::FALLBACK {
+                            if let Err(e) = iter.advance(len) {
+                                iter.set_status(e);
+                            }
+                        }
+                    }
+                }
+                xas.unlock_entry(entry);
+            }
+        }
+    }
+    if ret == VmFaultResult::FALLBACK {
+        vmf.split_huge_pmd();
+        count_vm_event(VmEvent::ThpFaultFallback);
+    }
     ret
 }

@@ -37,8 +37,7 @@ module! {
     },
 }
 
-/// `PMD_ORDER` on x86-64: a PMD maps 2 MiB of 4 KiB pages.
-const PMD_ORDER: u32 = 9;
+use kernel::dax::entry::PMD_ORDER;
 
 /// The fault paths of the module.
 struct RustDaxOps;
@@ -55,13 +54,19 @@ impl FaultOps for RustDaxOps {
             PMD_ORDER => &STATS.pmd_fault,
             _ => &STATS.other_fault,
         });
-        if order == 0 && STATS.rust_path() {
-            let ret = fault::iomap_pte_fault(fault, pfnp, iomap_errp);
+        if STATS.rust_path() {
+            let ret = match order {
+                0 => fault::iomap_pte_fault(fault, pfnp, iomap_errp),
+                PMD_ORDER => fault::iomap_pmd_fault(fault, pfnp),
+                _ => VmFaultResult::FALLBACK,
+            };
             STATS.count_result(ret);
             return ret;
         }
         Stats::inc(&STATS.handed_to_c);
-        builtin::iomap_fault(fault, order, pfnp, iomap_errp)
+        let ret = builtin::iomap_fault(fault, order, pfnp, iomap_errp);
+        STATS.count_result(ret);
+        ret
     }
 
     fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: usize) -> VmFaultResult {

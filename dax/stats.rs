@@ -50,6 +50,13 @@ stats! {
     pte_write,
     /// Holes read: the zero page mapped.
     zero_page,
+    /// PMD faults served in Rust.
+    pmd_served,
+    /// Holes read at PMD size: the huge zero folio mapped.
+    huge_zero_page,
+    /// PMD faults falling back because of the mapping or file layout
+    /// (`dax_fault_check_fallback()`).
+    pmd_fallback_layout,
     /// Copy-on-write faults of private mappings.
     cow,
     /// Blocks of shared extents filled from the source before mapping.
@@ -93,7 +100,7 @@ impl Stats {
         self.rust_path.load(Relaxed) != 0
     }
 
-    /// Counts the result of a fault served in Rust.
+    /// Counts the result of a fault, served in Rust or in C.
     pub(crate) fn count_result(&self, ret: VmFaultResult) {
         let rows = [
             (VmFaultResult::NOPAGE, &self.nopage),

@@ -537,6 +537,31 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
 }
 
 impl DaxEntry {
+    /// Maps this PMD entry's memory, starting at `pfn`, with a PMD for `vmf`, holding a
+    /// reference to the entry's folio meanwhile (`folio_ref_inc()`, `vmf_insert_folio_pmd()`,
+    /// `folio_put()`).
+    pub fn insert_pmd(
+        self,
+        entries: &DaxEntries<'_>,
+        vmf: &crate::mm::fault::VmFault,
+        pfn: DaxPfn,
+        write: bool,
+    ) -> crate::mm::fault::VmFaultResult {
+        let Some(folio) = self.dax_folio(entries) else {
+            crate::warn_on!(true);
+            return crate::mm::fault::VmFaultResult::FALLBACK;
+        };
+        let folio: ARef<crate::mm::folio::Folio> = folio.folio().into();
+        // SAFETY: `pfn` is the first page of DAX memory of the file (it came from
+        // `dax_direct_access()`) of this PMD entry, whose folio we hold a reference to; `vmf`
+        // is the fault being handled.
+        let ret = crate::mm::fault::VmFaultResult::from_raw(unsafe {
+            bindings::vmf_insert_folio_pmd(vmf.as_ptr(), bindings::pfn_folio(pfn.0), write)
+        });
+        drop(folio);
+        ret
+    }
+
     /// Maps page `pfn` of this entry's memory with a PTE for `vmf`, holding a reference to the
     /// entry's folio meanwhile (`folio_ref_inc()`, `vmf_insert_page_mkwrite()`, `folio_put()`).
     pub fn insert_pte(
