@@ -61,7 +61,7 @@ endif
 module: kernel
 	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
 
-tests/bin/%: tests/progs/%.c
+tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS_PROGS) -o $@ $<
 

@@ -15,7 +15,7 @@ use kernel::{
     },
     fs::iomap::{IomapFlag, IomapFlags, IomapIter, IomapMapFlag, IomapType},
     mm::{
-        fault::{count_memcg_event_mm, count_vm_event, VmEvent, VmFaultResult},
+        fault::{count_memcg_event_mm, count_vm_event, VmEvent, VmFault, VmFaultResult},
         virt::flags as vm_flags,
     },
     page::{PAGE_SHIFT, PAGE_SIZE},
@@ -535,4 +535,52 @@ pub(crate) fn iomap_pmd_fault(fault: &DaxFault<'_>, mut pfnp: PfnOut<'_>) -> VmF
         count_vm_event(VmEvent::ThpFaultFallback);
     }
     ret
+}
+
+/// `dax_insert_pfn_mkwrite()`: marks the entry at the fault's index dirty and maps `pfn`
+/// writable at `order`, unless the entry went away or changed size meanwhile, in which case the
+/// fault is retried (`VM_FAULT_NOPAGE`).
+fn insert_pfn_mkwrite(vmf: &VmFault, pfn: DaxPfn, order: u32) -> VmFaultResult {
+    let Some(entries) = DaxEntries::of_vmf(vmf) else {
+        return VmFaultResult::SIGBUS;
+    };
+    let mut xas = entries.state(vmf.pgoff(), order);
+    let mut g = xas.lock_irq();
+    let entry = match g.get_next_unlocked_entry(order) {
+        // Did we race with someone splitting the entry or so?
+        Lookup::Entry(e) if order != 0 || e.is_pte() => e,
+        found => {
+            if let Lookup::Entry(e) = found {
+                g.wake(e, WakeMode::Next);
+            }
+            g.unlock();
+            Stats::inc(&STATS.sync_raced);
+            return VmFaultResult::NOPAGE;
+        }
+    };
+    g.set_mark(Mark::PAGECACHE_DIRTY);
+    g.lock_entry(entry);
+    g.unlock();
+    let ret = match order {
+        0 => pfn.insert_pte_mkwrite(vmf),
+        PMD_ORDER => pfn.insert_pmd_mkwrite(vmf),
+        _ => VmFaultResult::FALLBACK,
+    };
+    xas.unlock_entry(entry);
+    Stats::inc(&STATS.sync_finished);
+    ret
+}
+
+/// `dax_finish_sync_fault()`: makes the range of a `VM_FAULT_NEEDDSYNC` fault durable, then
+/// maps `pfn` writable.
+pub(crate) fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: DaxPfn) -> VmFaultResult {
+    let start = (vmf.pgoff() as i64) << PAGE_SHIFT;
+    let len = (PAGE_SIZE << order) as i64;
+    let Some(file) = vmf.file() else {
+        return VmFaultResult::SIGBUS;
+    };
+    if file.fsync_range(start, start + len - 1, true).is_err() {
+        return VmFaultResult::SIGBUS;
+    }
+    insert_pfn_mkwrite(vmf, pfn, order)
 }

@@ -12,7 +12,7 @@
 
 use kernel::{
     bindings,
-    dax::fault::{builtin, DaxFault, FaultOps, IomapErrOut, PfnOut, Registration},
+    dax::fault::{builtin, DaxFault, DaxPfn, FaultOps, IomapErrOut, PfnOut, Registration},
     fs::address_space::AddressSpace,
     mm::{fault::VmFault, fault::VmFaultResult, folio::Folio},
     prelude::*,
@@ -69,8 +69,11 @@ impl FaultOps for RustDaxOps {
         ret
     }
 
-    fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: usize) -> VmFaultResult {
+    fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: DaxPfn) -> VmFaultResult {
         Stats::inc(&STATS.finish_sync_fault);
+        if STATS.rust_path() {
+            return fault::finish_sync_fault(vmf, order, pfn);
+        }
         Stats::inc(&STATS.handed_to_c);
         builtin::finish_sync_fault(vmf, order, pfn)
     }

@@ -63,6 +63,10 @@ stats! {
     shared_copy,
     /// Synchronous faults returning `VM_FAULT_NEEDDSYNC`.
     sync_needed,
+    /// `dax_finish_sync_fault()` calls served in Rust that mapped the pfn.
+    sync_finished,
+    /// `dax_finish_sync_fault()` calls served in Rust that found the entry gone or resized.
+    sync_raced,
     /// Results: `VM_FAULT_NOPAGE`.
     nopage,
     /// Results: `VM_FAULT_SIGBUS`.

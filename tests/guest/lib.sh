@@ -53,6 +53,26 @@ kmsg_since() {
 	dmesg | sed -n "/$1\$/,\$p" | tail -n +2
 }
 
+STATS=/sys/kernel/debug/rust_dax/stats
+PATHSW=/sys/kernel/debug/rust_dax/rust_path
+
+# stat_of NAME: a counter of rust_dax (0 if the module is not loaded).
+stat_of() {
+	[ -r "$STATS" ] || { echo 0; return; }
+	awk -v k="$1" '$1 == k { print $2 }' "$STATS"
+}
+
+# use_path c|rust: hand faults to C or serve them in Rust (module loaded).
+use_path() {
+	case $1 in
+	c) echo 0 >"$PATHSW" ;;
+	rust) echo 1 >"$PATHSW" ;;
+	*) return 1 ;;
+	esac
+}
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+
 module_loaded() { grep -q '^rust_dax ' /proc/modules; }
 
 load_module() {

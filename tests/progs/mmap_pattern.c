@@ -21,13 +21,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-static uint8_t pattern(uint64_t off, uint64_t seed)
-{
-	uint64_t x = (off >> 3) * 0x9e3779b97f4a7c15ULL + seed;
+#include "pattern.h"
 
-	x ^= x >> 29;
-	return (uint8_t)(x >> (8 * (off & 7)));
-}
 
 static int read_check(const char *path, uint64_t size, uint64_t seed)
 {

@@ -125,6 +125,48 @@ impl DaxPfn {
     pub fn pfn(self) -> usize {
         self.0
     }
+
+    /// The pfn a filesystem passes to `dax_finish_sync_fault()`: the one that the fault
+    /// returned with `VM_FAULT_NEEDDSYNC`, which came from `dax_direct_access()`.
+    pub(crate) fn from_sync_fault(pfn: usize) -> Self {
+        DaxPfn(pfn)
+    }
+
+    /// Maps this page writable with a PTE for `vmf`, holding a reference to its folio meanwhile
+    /// (`dax_insert_pfn_mkwrite()` at order 0).
+    pub fn insert_pte_mkwrite(
+        self,
+        vmf: &crate::mm::fault::VmFault,
+    ) -> crate::mm::fault::VmFaultResult {
+        // SAFETY: By the type invariants of `DaxPfn` the pfn is DAX memory of the faulting file,
+        // which has a `struct page` while the fault is handled.
+        let folio: ARef<crate::mm::folio::Folio> =
+            unsafe { crate::mm::folio::Folio::from_pfn(self.0) }.into();
+        // SAFETY: `vmf` is the fault being handled; the page is DAX memory of the file, whose
+        // folio we hold a reference to.
+        let ret = crate::mm::fault::VmFaultResult::from_raw(unsafe {
+            bindings::vmf_insert_page_mkwrite(vmf.as_ptr(), folio.as_page_ptr(), true)
+        });
+        drop(folio);
+        ret
+    }
+
+    /// Maps the PMD of DAX memory starting at this pfn writable for `vmf`, holding a reference
+    /// to its folio meanwhile (`dax_insert_pfn_mkwrite()` at PMD order).
+    pub fn insert_pmd_mkwrite(
+        self,
+        vmf: &crate::mm::fault::VmFault,
+    ) -> crate::mm::fault::VmFaultResult {
+        // SAFETY: As in `insert_pte_mkwrite()`.
+        let folio: ARef<crate::mm::folio::Folio> =
+            unsafe { crate::mm::folio::Folio::from_pfn(self.0) }.into();
+        // SAFETY: As in `insert_pte_mkwrite()`; the folio is the PMD folio of the entry.
+        let ret = crate::mm::fault::VmFaultResult::from_raw(unsafe {
+            bindings::vmf_insert_folio_pmd(vmf.as_ptr(), folio.as_ptr(), true)
+        });
+        drop(folio);
+        ret
+    }
 }
 
 impl DaxEntry {
@@ -277,6 +319,18 @@ impl<'a> DaxEntries<'a> {
         // SAFETY: `i_pages` of a DAX address space holds only DAX value entries, and the
         // mapping is valid for `'a`, the duration of the fault, during which the filesystem is
         // mounted and keeps its DAX device bound.
+        let xa = unsafe { ValueXArray::from_raw(&raw mut (*mapping.as_ptr()).i_pages) };
+        // INVARIANT: Checked above.
+        Some(Self { mapping, xa })
+    }
+
+    /// The entries of the file of `vmf`, if it is a DAX file, for the duration of the fault.
+    pub fn of_vmf(vmf: &'a crate::mm::fault::VmFault) -> Option<Self> {
+        let mapping = vmf.mapping()?;
+        if !mapping.is_dax() {
+            return None;
+        }
+        // SAFETY: As in `of_fault()`: the fault keeps the mapping valid and the DAX device bound.
         let xa = unsafe { ValueXArray::from_raw(&raw mut (*mapping.as_ptr()).i_pages) };
         // INVARIANT: Checked above.
         Some(Self { mapping, xa })

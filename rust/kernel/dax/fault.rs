@@ -12,6 +12,7 @@
 //!
 //! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
 
+pub use super::entry::DaxPfn;
 use crate::{
     bindings,
     error::{to_result, Result},
@@ -94,7 +95,7 @@ pub trait FaultOps: 'static {
 
     /// `dax_finish_sync_fault()`: makes the range of a `VM_FAULT_NEEDDSYNC` fault durable and
     /// maps `pfn` writable.
-    fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: usize) -> VmFaultResult {
+    fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: DaxPfn) -> VmFaultResult {
         builtin::finish_sync_fault(vmf, order, pfn)
     }
 
@@ -153,10 +154,10 @@ pub mod builtin {
     }
 
     /// `dax_finish_sync_fault_builtin()`.
-    pub fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: usize) -> VmFaultResult {
+    pub fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: DaxPfn) -> VmFaultResult {
         // SAFETY: `vmf` is a valid fault (type invariant of `VmFault`).
         VmFaultResult::from_raw(unsafe {
-            bindings::dax_finish_sync_fault_builtin(vmf.as_ptr(), order, pfn)
+            bindings::dax_finish_sync_fault_builtin(vmf.as_ptr(), order, pfn.pfn())
         })
     }
 
@@ -238,7 +239,8 @@ impl<T: FaultOps> Adapter<T> {
     ) -> bindings::vm_fault_t {
         // SAFETY: Called from the fault handler with its `struct vm_fault`.
         let vmf = unsafe { VmFault::from_raw(vmf) };
-        T::finish_sync_fault(vmf, order, pfn).as_raw()
+        // The filesystem passes the pfn a fault returned with `VM_FAULT_NEEDDSYNC`.
+        T::finish_sync_fault(vmf, order, DaxPfn::from_sync_fault(pfn)).as_raw()
     }
 
     /// # Safety

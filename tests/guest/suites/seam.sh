@@ -7,12 +7,7 @@
 
 . "$(dirname "$0")/../lib.sh"
 
-STATS=/sys/kernel/debug/rust_dax/stats
 SIZE=$((4 * 1024 * 1024))
-
-stat_of() { awk -v k="$1" '$1 == k { print $2 }' "$STATS"; }
-
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 
 # faults_reach_module DIR: DAX faults go through the module.  Depending on
 # the mapping's alignment they are PTE or PMD faults; every one of them is

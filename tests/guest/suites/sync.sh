@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Synchronous faults: writes through a MAP_SYNC mapping of newly allocated
+# blocks go through VM_FAULT_NEEDDSYNC and dax_finish_sync_fault(), on the
+# C path and on the Rust path in one boot, and the data survives a remount
+# without any msync().  MAP_SYNC on a file without DAX is refused.
+
+. "$(dirname "$0")/../lib.sh"
+
+SIZE=$((1024 * 1024 + 3 * 4096))
+
+# sync_write PATH DIR: write through MAP_SYNC and check the counters.
+sync_write() {
+	local path=$1 dir=$2 needed finished calls c
+	needed=$(stat_of sync_needed)
+	finished=$(stat_of sync_finished)
+	calls=$(stat_of finish_sync_fault)
+	c=$(stat_of handed_to_c)
+	"$BIN/map_sync" write "$dir/sync-$path" "$SIZE" 11 || return 1
+	needed=$(($(stat_of sync_needed) - needed))
+	finished=$(($(stat_of sync_finished) - finished))
+	calls=$(($(stat_of finish_sync_fault) - calls))
+	c=$(($(stat_of handed_to_c) - c))
+	echo "finish_sync_fault calls $calls; rust: needed $needed finished $finished; to C $c"
+	# Every sync fault ends in dax_finish_sync_fault(), whichever path serves it.
+	[ "$calls" -gt 0 ] || return 1
+	case $path in
+	rust) [ "$needed" -gt 0 ] && [ "$finished" -eq "$needed" ] ;;
+	c) [ "$needed" -eq 0 ] && [ "$finished" -eq 0 ] && [ "$c" -ge "$calls" ] ;;
+	esac
+}
+
+declare -A result
+for fs in ext4 xfs; do
+	case $fs in
+	ext4) dev=$EXT4_DEV ;;
+	xfs) dev=$XFS_DEV ;;
+	esac
+	dir=$MNT/sync-$fs
+	if ! mkfs_mount "$fs" "$dev" "$dir" >"$LOGS/sync-mkfs-$fs.log" 2>&1; then
+		t "sync/$fs/mount" false
+		continue
+	fi
+	load_module
+	for path in c rust; do
+		use_path $path
+		t "sync/$fs/$path/map-sync-write" sync_write $path "$dir"
+		result[$fs/$path]=$(tail -n 1 "$TAP")
+	done
+	t "sync/$fs/remount" remount "$fs" "$dev" "$dir"
+	for path in c rust; do
+		t "sync/$fs/$path/data-after-remount" \
+			"$BIN/mmap_pattern" read "$dir/sync-$path" "$SIZE" 11
+	done
+	t "sync/$fs/c-and-rust-agree" \
+		test "${result[$fs/c]%% - *}" = "${result[$fs/rust]%% - *}"
+	umount "$dir"
+	unload_module
+done
+
+t sync/refused-without-dax "$BIN/map_sync" refused /tmp/rust-dax-not-dax
