@@ -12,13 +12,16 @@
 
 use kernel::{
     bindings,
-    dax::fault::{builtin, DaxFault, DaxPfn, FaultOps, IomapErrOut, PfnOut, Registration},
+    dax::fault::{
+        builtin, DaxFault, DaxPfn, EntryCookie, FaultOps, IomapErrOut, PfnOut, Registration,
+    },
     fs::address_space::AddressSpace,
     mm::{fault::VmFault, fault::VmFaultResult, folio::Folio},
     prelude::*,
 };
 
 mod fault;
+mod lock;
 mod stats;
 
 use stats::{Stats, STATS};
@@ -78,14 +81,20 @@ impl FaultOps for RustDaxOps {
         builtin::finish_sync_fault(vmf, order, pfn)
     }
 
-    fn lock_folio(folio: &Folio) -> usize {
+    fn lock_folio(folio: &Folio) -> EntryCookie {
         Stats::inc(&STATS.entry_lock);
+        if STATS.rust_path() {
+            return lock::lock_folio(folio);
+        }
         Stats::inc(&STATS.handed_to_c);
         builtin::lock_folio(folio)
     }
 
-    fn unlock_folio(folio: &Folio, cookie: usize) {
+    fn unlock_folio(folio: &Folio, cookie: EntryCookie) {
         Stats::inc(&STATS.entry_unlock);
+        if STATS.rust_path() {
+            return lock::unlock_folio(folio, cookie);
+        }
         Stats::inc(&STATS.handed_to_c);
         builtin::unlock_folio(folio, cookie)
     }
@@ -94,14 +103,20 @@ impl FaultOps for RustDaxOps {
         mapping: &AddressSpace,
         index: usize,
         page: &mut *mut bindings::page,
-    ) -> usize {
+    ) -> EntryCookie {
         Stats::inc(&STATS.entry_lock);
+        if STATS.rust_path() {
+            return lock::lock_mapping_entry(mapping, index, page);
+        }
         Stats::inc(&STATS.handed_to_c);
         builtin::lock_mapping_entry(mapping, index, page)
     }
 
-    fn unlock_mapping_entry(mapping: &AddressSpace, index: usize, cookie: usize) {
+    fn unlock_mapping_entry(mapping: &AddressSpace, index: usize, cookie: EntryCookie) {
         Stats::inc(&STATS.entry_unlock);
+        if STATS.rust_path() {
+            return lock::unlock_mapping_entry(mapping, index, cookie);
+        }
         Stats::inc(&STATS.handed_to_c);
         builtin::unlock_mapping_entry(mapping, index, cookie)
     }

@@ -252,6 +252,16 @@ impl DaxEntry {
         }
     }
 
+    /// The `struct page` of the entry's first page, for `dax_lock_mapping_entry()`'s caller;
+    /// null for zero-page and empty entries.
+    pub fn page_ptr(self) -> *mut bindings::page {
+        if self.is_zero() || self.is_empty() {
+            return core::ptr::null_mut();
+        }
+        // SAFETY: By the type invariants the pfn has a `struct page`; this computes its address.
+        unsafe { bindings::pfn_to_page(self.pfn()) }
+    }
+
     /// The same entry, locked.
     pub fn locked(self) -> Self {
         DaxEntry(self.0 | LOCKED)
@@ -271,6 +281,45 @@ impl DaxEntry {
         // file's DAX device is bound, which `DaxEntries<'a>` (a fault or entry lock on the file)
         // guarantees for `'a`. The callers hold the `i_pages` lock and the entry lock.
         Some(unsafe { DaxFolio::from_entry_pfn(self.pfn(), self.order()) })
+    }
+}
+
+/// The cookie of a locked entry that `dax_lock_folio()` and `dax_lock_mapping_entry()` return
+/// and their unlocks take back (`dax_entry_t`): 0 for "could not lock", `!0` for "nothing to
+/// lock", otherwise the entry as it was before it was locked.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct EntryCookie(usize);
+
+impl EntryCookie {
+    /// Nothing was locked, and nothing needs unlocking: no DAX mapping, or a device-DAX inode
+    /// (as a cookie of `dax_lock_folio()`), or no entry to lock (of `dax_lock_mapping_entry()`).
+    pub const NONE_NEEDED: EntryCookie = EntryCookie(!0);
+
+    /// The entry could not be locked.
+    pub const FAILED: EntryCookie = EntryCookie(0);
+
+    /// The cookie for `entry`, just locked.
+    fn locked(entry: DaxEntry) -> Self {
+        EntryCookie(entry.unlocked().to_xa().as_ptr() as usize)
+    }
+
+    /// The cookie a caller of the unlock functions passes back, which one of the lock functions
+    /// (of this implementation or of the C one) returned.
+    pub(crate) fn from_raw(raw: usize) -> Self {
+        EntryCookie(raw)
+    }
+
+    /// The raw `dax_entry_t`.
+    pub fn as_raw(self) -> usize {
+        self.0
+    }
+
+    /// The locked entry, if the cookie stands for one.
+    fn entry(self) -> Option<DaxEntry> {
+        if self == Self::NONE_NEEDED || self == Self::FAILED {
+            return None;
+        }
+        DaxEntry::from_xa(Entry::from_raw_value_bits(self.0))
     }
 }
 
@@ -322,6 +371,40 @@ impl<'a> DaxEntries<'a> {
         let xa = unsafe { ValueXArray::from_raw(&raw mut (*mapping.as_ptr()).i_pages) };
         // INVARIANT: Checked above.
         Some(Self { mapping, xa })
+    }
+
+    /// The entries of `mapping`, if it is the address space of a DAX file, while memory-failure
+    /// handling looks for the entry of a folio of it (`'a` is at most an RCU read-side section
+    /// or the duration of a `dax_lock_mapping_entry()` call, during which the filesystem keeps
+    /// the inode and its DAX device).
+    pub fn of_mapping(mapping: &'a AddressSpace) -> Option<Self> {
+        if !mapping.is_dax() {
+            return None;
+        }
+        // SAFETY: `i_pages` of a DAX address space holds only DAX value entries; the mapping is
+        // valid for `'a`.
+        let xa = unsafe { ValueXArray::from_raw(&raw mut (*mapping.as_ptr()).i_pages) };
+        // INVARIANT: Checked above.
+        Some(Self { mapping, xa })
+    }
+
+    /// The entries of the file `folio` belongs to and the folio's index, for unlocking the
+    /// entry that `cookie`, returned by a lock of the folio's entry, stands for
+    /// (`dax_unlock_folio()`); `None` if there is nothing to unlock, as for a device-DAX inode.
+    pub fn of_locked_folio(
+        folio: &'a crate::mm::folio::Folio,
+        cookie: EntryCookie,
+    ) -> Option<(Self, usize)> {
+        cookie.entry()?;
+        let mapping = core::ptr::NonNull::new(folio.mapping_ptr())?;
+        // SAFETY: The folio's DAX entry is locked (the cookie says so): its mapping cannot
+        // change and the inode cannot be evicted (eviction deletes the entries, waiting for the
+        // lock) until it is unlocked, which the caller is about to do, within `'a`.
+        let mapping = unsafe { AddressSpace::from_raw(mapping.as_ptr()) };
+        if mapping.host().is_chr() {
+            return None;
+        }
+        Some((Self::of_mapping(mapping)?, folio.index()))
     }
 
     /// The entries of the file of `vmf`, if it is a DAX file, for the duration of the fault.
@@ -412,6 +495,17 @@ impl<'a> DaxXaState<'a> {
     }
 }
 
+impl DaxXaState<'_> {
+    /// Unlocks the entry of `cookie` at this index, if the cookie stands for a locked entry
+    /// (`dax_unlock_entry()` as called by `dax_unlock_folio()` and
+    /// `dax_unlock_mapping_entry()`).
+    pub fn unlock_cookie(&mut self, cookie: EntryCookie) {
+        if let Some(entry) = cookie.entry() {
+            self.unlock_entry(entry)
+        }
+    }
+}
+
 /// The `i_pages` lock of a DAX file, held with interrupts disabled, and an operation state.
 pub struct DaxXaGuard<'s, 'a> {
     g: XaLockIrqGuard<'s, 'a>,
@@ -454,6 +548,13 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
     /// Removes the entry at the index (`xas_store(xas, NULL)`).
     pub fn erase(&mut self) {
         self.g.store(Entry::NULL);
+    }
+
+    /// Locks `entry`, found at the index, for memory-failure handling and returns the cookie
+    /// that unlocks it (`dax_lock_entry()` in `dax_lock_folio()`).
+    pub fn lock_entry_cookie(&mut self, entry: DaxEntry) -> EntryCookie {
+        self.lock_entry(entry);
+        EntryCookie::locked(entry)
     }
 
     /// Locks `entry`, found at the index, by storing it with `DAX_LOCKED`; returns the entry
@@ -545,6 +646,26 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
         drop(self.g);
         crate::sync::wait::schedule();
         w.as_ref().finish();
+    }
+
+    /// Queues `w` to wait for `entry`, found locked at the index, to be unlocked, and drops
+    /// the lock (the first half of `wait_entry_unlocked()`). The caller then sleeps with
+    /// [`schedule`](crate::sync::wait::schedule), outside any RCU read-side section, and calls
+    /// [`WaitEntry::finish`](crate::sync::wait::WaitEntry::finish).
+    pub fn prepare_wait(
+        self,
+        w: core::pin::Pin<&crate::sync::wait::WaitEntry<EntryKey>>,
+        entry: DaxEntry,
+        kind: WaitKind,
+    ) {
+        let (wq, key) = entry_waitqueue(self.entries.xa, self.index(), entry.to_xa());
+        w.prepare(
+            wq,
+            key,
+            crate::sync::wait::TaskState::Uninterruptible,
+            kind == WaitKind::Exclusive,
+        );
+        drop(self.g);
     }
 
     /// Drops the lock, sleeps until woken, and takes the lock again, restarting the walk.

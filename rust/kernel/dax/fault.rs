@@ -12,7 +12,7 @@
 //!
 //! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
 
-pub use super::entry::DaxPfn;
+pub use super::entry::{DaxPfn, EntryCookie};
 use crate::{
     bindings,
     error::{to_result, Result},
@@ -100,13 +100,13 @@ pub trait FaultOps: 'static {
     }
 
     /// `dax_lock_folio()`: locks the DAX entry of `folio`; returns the cookie for
-    /// [`FaultOps::unlock_folio`], or 0 if it could not be locked.
-    fn lock_folio(folio: &Folio) -> usize {
+    /// [`FaultOps::unlock_folio`].
+    fn lock_folio(folio: &Folio) -> EntryCookie {
         builtin::lock_folio(folio)
     }
 
     /// `dax_unlock_folio()`.
-    fn unlock_folio(folio: &Folio, cookie: usize) {
+    fn unlock_folio(folio: &Folio, cookie: EntryCookie) {
         builtin::unlock_folio(folio, cookie)
     }
 
@@ -117,12 +117,12 @@ pub trait FaultOps: 'static {
         mapping: &AddressSpace,
         index: usize,
         page: &mut *mut bindings::page,
-    ) -> usize {
+    ) -> EntryCookie {
         builtin::lock_mapping_entry(mapping, index, page)
     }
 
     /// `dax_unlock_mapping_entry()`.
-    fn unlock_mapping_entry(mapping: &AddressSpace, index: usize, cookie: usize) {
+    fn unlock_mapping_entry(mapping: &AddressSpace, index: usize, cookie: EntryCookie) {
         builtin::unlock_mapping_entry(mapping, index, cookie)
     }
 }
@@ -162,15 +162,15 @@ pub mod builtin {
     }
 
     /// `dax_lock_folio_builtin()`.
-    pub fn lock_folio(folio: &Folio) -> usize {
+    pub fn lock_folio(folio: &Folio) -> EntryCookie {
         // SAFETY: `folio` is a valid folio.
-        unsafe { bindings::dax_lock_folio_builtin(folio.as_ptr()) }
+        EntryCookie::from_raw(unsafe { bindings::dax_lock_folio_builtin(folio.as_ptr()) })
     }
 
     /// `dax_unlock_folio_builtin()`.
-    pub fn unlock_folio(folio: &Folio, cookie: usize) {
+    pub fn unlock_folio(folio: &Folio, cookie: EntryCookie) {
         // SAFETY: `folio` is a valid folio; `cookie` came from a lock of it (trait contract).
-        unsafe { bindings::dax_unlock_folio_builtin(folio.as_ptr(), cookie) }
+        unsafe { bindings::dax_unlock_folio_builtin(folio.as_ptr(), cookie.as_raw()) }
     }
 
     /// `dax_lock_mapping_entry_builtin()`.
@@ -178,15 +178,19 @@ pub mod builtin {
         mapping: &AddressSpace,
         index: usize,
         page: &mut *mut bindings::page,
-    ) -> usize {
+    ) -> EntryCookie {
         // SAFETY: `mapping` is a valid address space and `page` a valid out-pointer.
-        unsafe { bindings::dax_lock_mapping_entry_builtin(mapping.as_ptr(), index, page) }
+        EntryCookie::from_raw(unsafe {
+            bindings::dax_lock_mapping_entry_builtin(mapping.as_ptr(), index, page)
+        })
     }
 
     /// `dax_unlock_mapping_entry_builtin()`.
-    pub fn unlock_mapping_entry(mapping: &AddressSpace, index: usize, cookie: usize) {
+    pub fn unlock_mapping_entry(mapping: &AddressSpace, index: usize, cookie: EntryCookie) {
         // SAFETY: `mapping` is a valid address space; `cookie` came from a lock of the entry.
-        unsafe { bindings::dax_unlock_mapping_entry_builtin(mapping.as_ptr(), index, cookie) }
+        unsafe {
+            bindings::dax_unlock_mapping_entry_builtin(mapping.as_ptr(), index, cookie.as_raw())
+        }
     }
 }
 
@@ -248,15 +252,19 @@ impl<T: FaultOps> Adapter<T> {
     /// Called by `dax_lock_folio()` with its argument.
     unsafe extern "C" fn lock_folio(folio: *mut bindings::folio) -> usize {
         // SAFETY: `memory_failure()` passes a valid folio that it keeps alive for the call.
-        T::lock_folio(unsafe { Folio::from_raw(folio) })
+        T::lock_folio(unsafe { Folio::from_raw(folio) }).as_raw()
     }
 
     /// # Safety
     ///
     /// Called by `dax_unlock_folio()` with its arguments.
     unsafe extern "C" fn unlock_folio(folio: *mut bindings::folio, cookie: usize) {
+        // The cookie is the one a lock of this folio returned.
         // SAFETY: As for `lock_folio`.
-        T::unlock_folio(unsafe { Folio::from_raw(folio) }, cookie)
+        T::unlock_folio(
+            unsafe { Folio::from_raw(folio) },
+            EntryCookie::from_raw(cookie),
+        )
     }
 
     /// # Safety
@@ -270,7 +278,7 @@ impl<T: FaultOps> Adapter<T> {
         // SAFETY: The caller keeps the address space alive for the call (its inode is pinned
         // by the filesystem's notify_failure handler) and `page` is a valid out-pointer.
         let (mapping, page) = unsafe { (AddressSpace::from_raw(mapping), &mut *page) };
-        T::lock_mapping_entry(mapping, index, page)
+        T::lock_mapping_entry(mapping, index, page).as_raw()
     }
 
     /// # Safety
@@ -281,8 +289,13 @@ impl<T: FaultOps> Adapter<T> {
         index: usize,
         cookie: usize,
     ) {
+        // The cookie is the one a lock of this entry returned.
         // SAFETY: As for `lock_mapping_entry`.
-        T::unlock_mapping_entry(unsafe { AddressSpace::from_raw(mapping) }, index, cookie)
+        T::unlock_mapping_entry(
+            unsafe { AddressSpace::from_raw(mapping) },
+            index,
+            EntryCookie::from_raw(cookie),
+        )
     }
 }
 

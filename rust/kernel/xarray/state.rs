@@ -87,6 +87,13 @@ impl Entry {
     /// The retry entry (`XA_RETRY_ENTRY`).
     pub const RETRY: Entry = Entry::internal(256);
 
+    /// The entry whose raw bits are `bits`, as C code passes entries around in integers (such
+    /// as the `dax_entry_t` cookies of `fs/dax.c`). Only value entries are ever stored.
+    #[inline]
+    pub fn from_raw_value_bits(bits: usize) -> Entry {
+        Entry(bits as *mut c_void)
+    }
+
     /// Whether this is the empty entry.
     #[inline]
     pub fn is_null(self) -> bool {
