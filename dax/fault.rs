@@ -12,6 +12,7 @@ use kernel::{
             DaxEntries, DaxEntry, DaxPfn, DaxXaState, Lookup, PG_PMD_COLOUR, PG_PMD_NR, PMD_ORDER,
         },
         fault::{DaxFault, IomapErrOut, PfnOut},
+        trace,
     },
     fs::iomap::{IomapFlag, IomapFlags, IomapIter, IomapMapFlag, IomapType},
     mm::{
@@ -179,7 +180,9 @@ fn load_hole(
     let vmf = fault.vmf();
     *entry = insert_entry(fault, xas, iter, *entry, DaxEntry::zero_page(vmf.address()));
     Stats::inc(&STATS.zero_page);
-    vmf.insert_zero_page()
+    let ret = vmf.insert_zero_page();
+    trace::dax_load_hole(fault.inode(), vmf, ret);
+    ret
 }
 
 /// `dax_pmd_load_hole()`: maps the huge zero folio read-only for a read of a hole at PMD size.
@@ -191,12 +194,14 @@ fn pmd_load_hole(
 ) -> VmFaultResult {
     let vmf = fault.vmf();
     let Some(zero) = vmf.huge_zero_folio() else {
+        trace::dax_pmd_load_hole_fallback(fault.inode(), vmf, *entry);
         return VmFaultResult::FALLBACK;
     };
     *entry = insert_entry(fault, xas, iter, *entry, DaxEntry::huge_zero_page(&zero));
     let ret = vmf.insert_folio_pmd(&zero, false);
     if ret == VmFaultResult::NOPAGE {
         Stats::inc(&STATS.huge_zero_page);
+        trace::dax_pmd_load_hole(fault.inode(), vmf, &zero, *entry);
     }
     ret
 }
@@ -352,8 +357,20 @@ fn fault_iter(
     }
 }
 
-/// `dax_iomap_pte_fault()`.
+/// `dax_iomap_pte_fault()`, with its trace events.
 pub(crate) fn iomap_pte_fault(
+    fault: &DaxFault<'_>,
+    pfnp: PfnOut<'_>,
+    iomap_errp: IomapErrOut<'_>,
+) -> VmFaultResult {
+    trace::dax_pte_fault(fault.inode(), fault.vmf(), VmFaultResult::NONE);
+    let ret = pte_fault(fault, pfnp, iomap_errp);
+    trace::dax_pte_fault_done(fault.inode(), fault.vmf(), ret);
+    ret
+}
+
+/// `dax_iomap_pte_fault()` between its trace events.
+fn pte_fault(
     fault: &DaxFault<'_>,
     mut pfnp: PfnOut<'_>,
     iomap_errp: IomapErrOut<'_>,
@@ -469,7 +486,7 @@ fn check_fallback(fault: &DaxFault<'_>, index: usize, max_pgoff: usize) -> bool 
 }
 
 /// `dax_iomap_pmd_fault()`.
-pub(crate) fn iomap_pmd_fault(fault: &DaxFault<'_>, mut pfnp: PfnOut<'_>) -> VmFaultResult {
+pub(crate) fn iomap_pmd_fault(fault: &DaxFault<'_>, pfnp: PfnOut<'_>) -> VmFaultResult {
     let vmf = fault.vmf();
     let Some(entries) = DaxEntries::of_fault(fault) else {
         return VmFaultResult::SIGBUS;
@@ -484,6 +501,21 @@ pub(crate) fn iomap_pmd_fault(fault: &DaxFault<'_>, mut pfnp: PfnOut<'_>) -> VmF
     // a reliable test.
     let size = usize::try_from(fault.inode().size()).unwrap_or(0);
     let max_pgoff = size.div_ceil(PAGE_SIZE);
+    trace::dax_pmd_fault(fault.inode(), vmf, max_pgoff, VmFaultResult::NONE);
+    let ret = pmd_fault(fault, pfnp, &mut xas, flags, max_pgoff);
+    trace::dax_pmd_fault_done(fault.inode(), vmf, max_pgoff, ret);
+    ret
+}
+
+/// `dax_iomap_pmd_fault()` between its trace events.
+fn pmd_fault(
+    fault: &DaxFault<'_>,
+    mut pfnp: PfnOut<'_>,
+    xas: &mut DaxXaState<'_>,
+    flags: IomapFlags,
+    max_pgoff: usize,
+) -> VmFaultResult {
+    let vmf = fault.vmf();
     if xas.index() >= max_pgoff {
         return VmFaultResult::SIGBUS;
     }
@@ -494,7 +526,7 @@ pub(crate) fn iomap_pmd_fault(fault: &DaxFault<'_>, mut pfnp: PfnOut<'_>) -> VmF
     } else {
         // This gives an empty PMD entry, a zero PMD entry or a DAX PMD; if it cannot (a PTE
         // entry is in the range, for instance), it gives VM_FAULT_FALLBACK.
-        match grab_mapping_entry(&mut xas, PMD_ORDER) {
+        match grab_mapping_entry(xas, PMD_ORDER) {
             Err(r) => ret = r,
             Ok(mut entry) => {
                 // Mixed reads and writes of private mappings can race with a PTE fault that
@@ -511,14 +543,7 @@ pub(crate) fn iomap_pmd_fault(fault: &DaxFault<'_>, mut pfnp: PfnOut<'_>) -> VmF
                             // Actually ends the iteration: nothing was advanced.
                             continue;
                         }
-                        ret = fault_iter(
-                            fault,
-                            &iter,
-                            pfnp.as_deref_mut(),
-                            &mut xas,
-                            &mut entry,
-                            true,
-                        );
+                        ret = fault_iter(fault, &iter, pfnp.as_deref_mut(), xas, &mut entry, true);
                         if ret != VmFaultResult::FALLBACK {
                             if let Err(e) = iter.advance(len) {
                                 iter.set_status(e);
@@ -555,6 +580,11 @@ fn insert_pfn_mkwrite(vmf: &VmFault, pfn: DaxPfn, order: u32) -> VmFaultResult {
             }
             g.unlock();
             Stats::inc(&STATS.sync_raced);
+            trace::dax_insert_pfn_mkwrite_no_entry(
+                entries.mapping().host(),
+                vmf,
+                VmFaultResult::NOPAGE,
+            );
             return VmFaultResult::NOPAGE;
         }
     };
@@ -568,6 +598,7 @@ fn insert_pfn_mkwrite(vmf: &VmFault, pfn: DaxPfn, order: u32) -> VmFaultResult {
     };
     xas.unlock_entry(entry);
     Stats::inc(&STATS.sync_finished);
+    trace::dax_insert_pfn_mkwrite(entries.mapping().host(), vmf, ret);
     ret
 }
 

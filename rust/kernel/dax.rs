@@ -10,3 +10,4 @@
 pub mod device;
 pub mod entry;
 pub mod fault;
+pub mod trace;

@@ -262,6 +262,11 @@ impl DaxEntry {
         unsafe { bindings::pfn_to_page(self.pfn()) }
     }
 
+    /// The raw XArray entry, as the trace events record it.
+    pub fn as_raw_entry(self) -> *mut crate::ffi::c_void {
+        self.to_xa().as_ptr()
+    }
+
     /// The same entry, locked.
     pub fn locked(self) -> Self {
         DaxEntry(self.0 | LOCKED)
