@@ -31,13 +31,14 @@ TIMEOUT ?= 1200
 PROGS := $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
 CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 
-.PHONY: all help deps kernel module progs build check run shell lint fmt clean
+.PHONY: all help deps kernel module progs build check run bench shell lint fmt clean
 
 all: build
 
 help:
 	@echo 'make run       build, boot a pmem VM, load rust_dax, fault on ext4/xfs, report'
 	@echo 'make check     build and run the test suite in the VM (SUITES="module fs" for some)'
+	@echo 'make bench     C and Rust fault paths side by side in one boot; results/ (json, png)'
 	@echo 'make shell     a shell in the VM (module and tests under $(CURDIR))'
 	@echo 'make deps      install the packages and tools the project needs'
 	@echo 'make kernel    fetch, patch, configure and build Linux $(shell . scripts/kernel.version; echo $$KERNEL_DEB_VERSION)'
@@ -74,6 +75,9 @@ check: build
 
 run: build
 	@KDIR=$(KDIR) scripts/run.sh
+
+bench: build
+	@KDIR=$(KDIR) scripts/bench.sh $(CURDIR)/results
 
 shell: build
 	@scripts/vm.sh --kernel $(KDIR) --shell

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side of 'make bench': every workload of fault_bench, on ext4 and
+# xfs, alternately on the C path and the Rust path of one loaded rust_dax,
+# ROUNDS times; plus the cost of the seam (the C path with the module not
+# loaded against loaded and switched to C).  Writes "fs workload path
+# round rate" lines to $RUST_DAX_RUNDIR/bench.txt.
+
+. "$(dirname "$0")/../guest/lib.sh"
+
+ROUNDS=${BENCH_ROUNDS:-3}
+OUT=$RUNDIR/bench.txt
+: >"$OUT"
+WORKLOADS=(read-hole write-alloc refault cow sync-write threads-diff threads-same pmd-read)
+
+# Sizes so that a run takes about a second under TCG.
+mib_of() {
+	case $1 in
+	read-hole | refault | threads-diff | threads-same) echo 256 ;;
+	cow) echo 128 ;;
+	write-alloc) echo 32 ;;
+	sync-write) echo 8 ;;
+	pmd-read) echo 1024 ;;
+	*) echo 64 ;;
+	esac
+}
+
+run() { # fs workload path round file
+	local rate
+	rate=$("$BIN/fault_bench" "$2" "$5" "$(mib_of "$2")" 2 | sed -n 's/.*rate=\([0-9]*\).*/\1/p')
+	[ -n "$rate" ] || rate=0
+	echo "$1 $2 $3 $4 $rate" | tee -a "$OUT"
+}
+
+for fs in ext4 xfs; do
+	case $fs in
+	ext4) dev=$EXT4_DEV; mkfs="mkfs.ext4 -q -F -b 4096" ;;
+	xfs) dev=$XFS_DEV; mkfs="mkfs.xfs -q -f -d su=2m,sw=1" ;;
+	esac
+	dir=$MNT/bench-$fs
+	mkdir -p "$dir"
+	$mkfs "$dev" >/dev/null && mount -t "$fs" -o dax "$dev" "$dir" || exit 1
+	load_module
+	for round in $(seq 1 "$ROUNDS"); do
+		# Alternate which path goes first.
+		if [ $((round % 2)) -eq 1 ]; then paths="c rust"; else paths="rust c"; fi
+		for w in "${WORKLOADS[@]}"; do
+			for path in $paths; do
+				use_path $path
+				run $fs "$w" $path "$round" "$dir/bench"
+			done
+		done
+		# The seam: C with nothing registered against C through the module.
+		for w in refault write-alloc; do
+			unload_module
+			run $fs "$w" c-unloaded "$round" "$dir/bench"
+			load_module
+			use_path c
+			run $fs "$w" c-loaded "$round" "$dir/bench"
+		done
+	done
+	unload_module
+	umount "$dir"
+done

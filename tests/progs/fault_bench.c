@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fault_bench WORKLOAD FILE MIB [THREADS]: time the page faults of one
+ * workload on FILE (on a DAX filesystem) and print "faults=N secs=S rate=R"
+ * (faults per second).  Workloads:
+ *
+ *   read-hole    first touch, reads of a sparse file (zero page)
+ *   write-alloc  first touch, writes of a sparse file (allocating)
+ *   refault      reads of allocated blocks, after munmap()/mmap()
+ *   cow          writes to a MAP_PRIVATE mapping of allocated blocks
+ *   sync-write   first touch, writes through a MAP_SYNC mapping
+ *   pmd-read     reads of allocated blocks through a 2 MiB aligned mapping
+ *   threads-diff refault from THREADS threads, on different pages
+ *   threads-same refault from THREADS threads, on the same pages
+ *
+ * Every workload touches one byte a page (a PMD for pmd-read).  The
+ * mappings of the page workloads start one page after a 2 MiB boundary, so
+ * that their faults are page faults (a PMD fault needs the same PMD colour
+ * of address and offset) and count one a page.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef MAP_SYNC
+#define MAP_SYNC 0x80000
+#endif
+
+#define PAGE 4096UL
+#define PMD (2UL << 20)
+
+static size_t size;
+static int fd, nthreads;
+static volatile uint8_t *map;
+static volatile uint64_t sink;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt + ru.ru_majflt;
+}
+
+/* Map the file at 2 MiB alignment plus @skew bytes. */
+static void *map_file(int flags, int prot, size_t skew)
+{
+	uint8_t *p, *a;
+
+	/* Reserve, then map at the address wanted within the reservation. */
+	p = mmap(NULL, size + 2 * PMD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return p;
+	a = (uint8_t *)(((uintptr_t)p + PMD - 1) & ~(PMD - 1)) + skew;
+	return mmap(a, size, prot, flags | MAP_FIXED, fd, 0);
+}
+
+static void fill(void)
+{
+	static char buf[1 << 16];
+	size_t off;
+
+	memset(buf, 0x5a, sizeof(buf));
+	for (off = 0; off < size; off += sizeof(buf))
+		if (pwrite(fd, buf, sizeof(buf), off) != sizeof(buf))
+			exit(2);
+	fsync(fd);
+}
+
+/* A thread of threads-diff (its own part of the file) or threads-same (all). */
+static void *reader(void *arg)
+{
+	long id = (long)arg;
+	size_t off, start = 0, end = size;
+	uint64_t s = 0;
+
+	if (id >= 0) {
+		start = size / nthreads * id;
+		end = start + size / nthreads;
+	}
+	for (off = start; off < end; off += PAGE)
+		s += map[off];
+	sink += s;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *w;
+	double t0, t1;
+	long f0, f1;
+	size_t off, step = PAGE;
+	int i;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: fault_bench WORKLOAD FILE MIB [THREADS]\n");
+		return 2;
+	}
+	w = argv[1];
+	size = strtoul(argv[3], NULL, 0) << 20;
+	nthreads = argc > 4 ? atoi(argv[4]) : 2;
+	fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || ftruncate(fd, size)) {
+		perror(argv[2]);
+		return 2;
+	}
+	if (strcmp(w, "read-hole") && strcmp(w, "write-alloc") && strcmp(w, "sync-write"))
+		fill();
+
+	if (!strcmp(w, "sync-write"))
+		map = map_file(MAP_SHARED_VALIDATE | MAP_SYNC, PROT_READ | PROT_WRITE, PAGE);
+	else if (!strcmp(w, "cow"))
+		map = map_file(MAP_PRIVATE, PROT_READ | PROT_WRITE, PAGE);
+	else if (!strcmp(w, "pmd-read"))
+		map = map_file(MAP_SHARED, PROT_READ, 0);
+	else
+		map = map_file(MAP_SHARED, PROT_READ | PROT_WRITE, PAGE);
+	if (map == MAP_FAILED) {
+		perror("mmap");
+		return 2;
+	}
+	if (!strcmp(w, "pmd-read"))
+		step = PMD;
+
+	f0 = faults();
+	t0 = now();
+	if (!strcmp(w, "read-hole") || !strcmp(w, "refault") || !strcmp(w, "pmd-read")) {
+		uint64_t s = 0;
+
+		for (off = 0; off < size; off += step)
+			s += map[off];
+		sink = s;
+	} else if (!strcmp(w, "write-alloc") || !strcmp(w, "cow") || !strcmp(w, "sync-write")) {
+		for (off = 0; off < size; off += step)
+			map[off] = (uint8_t)off;
+	} else if (!strcmp(w, "threads-diff") || !strcmp(w, "threads-same")) {
+		pthread_t th[64];
+
+		if (nthreads < 1 || nthreads > 64)
+			return 2;
+		for (i = 0; i < nthreads; i++)
+			pthread_create(&th[i], NULL, reader,
+				       (void *)(long)(!strcmp(w, "threads-same") ? -1 : i));
+		for (i = 0; i < nthreads; i++)
+			pthread_join(th[i], NULL);
+	} else {
+		fprintf(stderr, "unknown workload %s\n", w);
+		return 2;
+	}
+	t1 = now();
+	f1 = faults();
+	printf("faults=%ld secs=%.6f rate=%.0f\n", f1 - f0, t1 - t0,
+	       (f1 - f0) / (t1 - t0));
+	munmap((void *)map, size);
+	close(fd);
+	unlink(argv[2]);
+	return 0;
+}
