@@ -616,7 +616,6 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
     /// to be unlocked if it is locked (`get_next_unlocked_entry()`): the lock is dropped while
     /// waiting.
     pub fn get_next_unlocked_entry(&mut self, order: u32) -> Lookup {
-        pin_init::stack_pin_init!(let w = crate::sync::wait::WaitEntry::<EntryKey>::new());
         loop {
             let found = Self::classify(self.g.find_conflict());
             let Lookup::Entry(e) = found else {
@@ -628,6 +627,8 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
             if !e.is_locked() {
                 return found;
             }
+            // Only now set up a wait entry: most lookups find the entry unlocked.
+            pin_init::stack_pin_init!(let w = crate::sync::wait::WaitEntry::<EntryKey>::new());
             let (wq, key) = entry_waitqueue(self.entries.xa, self.index(), e.to_xa());
             w.as_ref()
                 .prepare(wq, key, crate::sync::wait::TaskState::Uninterruptible, true);
