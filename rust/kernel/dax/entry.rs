@@ -132,41 +132,49 @@ impl DaxPfn {
         DaxPfn(pfn)
     }
 
-    /// Maps this page writable with a PTE for `vmf`, holding a reference to its folio meanwhile
-    /// (`dax_insert_pfn_mkwrite()` at order 0).
+    /// Maps this page writable with a PTE for `vmf` (`dax_insert_pfn_mkwrite()` at order 0).
     pub fn insert_pte_mkwrite(
         self,
         vmf: &crate::mm::fault::VmFault,
     ) -> crate::mm::fault::VmFaultResult {
-        // SAFETY: By the type invariants of `DaxPfn` the pfn is DAX memory of the faulting file,
-        // which has a `struct page` while the fault is handled.
-        let folio: ARef<crate::mm::folio::Folio> =
-            unsafe { crate::mm::folio::Folio::from_pfn(self.0) }.into();
-        // SAFETY: `vmf` is the fault being handled; the page is DAX memory of the file, whose
-        // folio we hold a reference to.
-        let ret = crate::mm::fault::VmFaultResult::from_raw(unsafe {
-            bindings::vmf_insert_page_mkwrite(vmf.as_ptr(), folio.as_page_ptr(), true)
-        });
-        drop(folio);
-        ret
+        insert(vmf, self, self, false, true)
     }
 
-    /// Maps the PMD of DAX memory starting at this pfn writable for `vmf`, holding a reference
-    /// to its folio meanwhile (`dax_insert_pfn_mkwrite()` at PMD order).
+    /// Maps the PMD of DAX memory starting at this pfn writable for `vmf`
+    /// (`dax_insert_pfn_mkwrite()` at PMD order).
     pub fn insert_pmd_mkwrite(
         self,
         vmf: &crate::mm::fault::VmFault,
     ) -> crate::mm::fault::VmFaultResult {
-        // SAFETY: As in `insert_pte_mkwrite()`.
-        let folio: ARef<crate::mm::folio::Folio> =
-            unsafe { crate::mm::folio::Folio::from_pfn(self.0) }.into();
-        // SAFETY: As in `insert_pte_mkwrite()`; the folio is the PMD folio of the entry.
-        let ret = crate::mm::fault::VmFaultResult::from_raw(unsafe {
-            bindings::vmf_insert_folio_pmd(vmf.as_ptr(), folio.as_ptr(), true)
-        });
-        drop(folio);
-        ret
+        insert(vmf, self, self, true, true)
     }
+}
+
+/// Maps page `pfn` (with a PTE) or the PMD starting at it for `vmf`, holding a reference to the
+/// folio at `folio_pfn` meanwhile, as `fs/dax.c` does around `vmf_insert_page_mkwrite()` and
+/// `vmf_insert_folio_pmd()` (`folio_ref_inc()`, insert, `folio_put()`).
+fn insert(
+    vmf: &crate::mm::fault::VmFault,
+    folio_pfn: DaxPfn,
+    pfn: DaxPfn,
+    pmd: bool,
+    write: bool,
+) -> crate::mm::fault::VmFaultResult {
+    // SAFETY: By the type invariants of `DaxPfn` both pfns are DAX memory of the faulting file
+    // (or a zero page), which has a `struct page` while the fault is handled.
+    let folio: ARef<crate::mm::folio::Folio> =
+        unsafe { crate::mm::folio::Folio::from_pfn(folio_pfn.0) }.into();
+    // SAFETY: `vmf` is the fault being handled; the page or PMD is DAX memory of the file, in
+    // the folio we hold a reference to.
+    let ret = unsafe {
+        if pmd {
+            bindings::vmf_insert_folio_pmd(vmf.as_ptr(), bindings::pfn_folio(pfn.0), write)
+        } else {
+            bindings::vmf_insert_page_mkwrite(vmf.as_ptr(), bindings::pfn_to_page(pfn.0), write)
+        }
+    };
+    drop(folio);
+    crate::mm::fault::VmFaultResult::from_raw(ret)
 }
 
 impl DaxEntry {
@@ -719,8 +727,7 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
 
 impl DaxEntry {
     /// Maps this PMD entry's memory, starting at `pfn`, with a PMD for `vmf`, holding a
-    /// reference to the entry's folio meanwhile (`folio_ref_inc()`, `vmf_insert_folio_pmd()`,
-    /// `folio_put()`).
+    /// reference to the entry's folio meanwhile.
     pub fn insert_pmd(
         self,
         entries: &DaxEntries<'_>,
@@ -728,23 +735,11 @@ impl DaxEntry {
         pfn: DaxPfn,
         write: bool,
     ) -> crate::mm::fault::VmFaultResult {
-        let Some(folio) = self.dax_folio(entries) else {
-            crate::warn_on!(true);
-            return crate::mm::fault::VmFaultResult::FALLBACK;
-        };
-        let folio: ARef<crate::mm::folio::Folio> = folio.folio().into();
-        // SAFETY: `pfn` is the first page of DAX memory of the file (it came from
-        // `dax_direct_access()`) of this PMD entry, whose folio we hold a reference to; `vmf`
-        // is the fault being handled.
-        let ret = crate::mm::fault::VmFaultResult::from_raw(unsafe {
-            bindings::vmf_insert_folio_pmd(vmf.as_ptr(), bindings::pfn_folio(pfn.0), write)
-        });
-        drop(folio);
-        ret
+        self.insert(entries, vmf, pfn, true, write)
     }
 
     /// Maps page `pfn` of this entry's memory with a PTE for `vmf`, holding a reference to the
-    /// entry's folio meanwhile (`folio_ref_inc()`, `vmf_insert_page_mkwrite()`, `folio_put()`).
+    /// entry's folio meanwhile.
     pub fn insert_pte(
         self,
         entries: &DaxEntries<'_>,
@@ -752,18 +747,27 @@ impl DaxEntry {
         pfn: DaxPfn,
         write: bool,
     ) -> crate::mm::fault::VmFaultResult {
-        let Some(folio) = self.dax_folio(entries) else {
+        self.insert(entries, vmf, pfn, false, write)
+    }
+
+    fn insert(
+        self,
+        _entries: &DaxEntries<'_>,
+        vmf: &crate::mm::fault::VmFault,
+        pfn: DaxPfn,
+        pmd: bool,
+        write: bool,
+    ) -> crate::mm::fault::VmFaultResult {
+        if self.is_zero() || self.is_empty() {
             crate::warn_on!(true);
-            return crate::mm::fault::VmFaultResult::SIGBUS;
-        };
-        let folio: ARef<crate::mm::folio::Folio> = folio.folio().into();
-        // SAFETY: `pfn` is DAX memory of the file (it came from `dax_direct_access()`), inside
-        // the entry whose folio we hold a reference to; `vmf` is the fault being handled.
-        let ret = crate::mm::fault::VmFaultResult::from_raw(unsafe {
-            bindings::vmf_insert_page_mkwrite(vmf.as_ptr(), bindings::pfn_to_page(pfn.0), write)
-        });
-        drop(folio);
-        ret
+            return if pmd {
+                crate::mm::fault::VmFaultResult::FALLBACK
+            } else {
+                crate::mm::fault::VmFaultResult::SIGBUS
+            };
+        }
+        // INVARIANT: The entry's pfn is DAX memory of the file (type invariants of `DaxEntry`).
+        insert(vmf, DaxPfn(self.pfn()), pfn, pmd, write)
     }
 }
 
