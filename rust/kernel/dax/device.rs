@@ -289,10 +289,12 @@ impl<'g> DaxMapping<'g> {
         let len = dst.len();
         let src = self.range(offset, len)?;
         let len32 = u32::try_from(len).map_err(|_| EINVAL)?;
-        // SAFETY: `src` is valid for reads of `len` bytes while the DAX read lock is held, and
-        // `dst` is a buffer of `len` bytes that cannot overlap DAX memory mapped by the driver.
-        let left =
-            unsafe { bindings::copy_mc_to_kernel(dst.as_mut_ptr().cast(), src.cast(), len32) };
+        let left = {
+            // SAFETY: `src` is valid for reads of `len` bytes while the DAX read lock is held,
+            // and `dst` is a buffer of `len` bytes that cannot overlap DAX memory mapped by the
+            // driver.
+            unsafe { bindings::copy_mc_to_kernel(dst.as_mut_ptr().cast(), src.cast(), len32) }
+        };
         Ok(left)
     }
 }

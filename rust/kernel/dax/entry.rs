@@ -160,10 +160,12 @@ fn insert(
     pmd: bool,
     write: bool,
 ) -> crate::mm::fault::VmFaultResult {
-    // SAFETY: By the type invariants of `DaxPfn` both pfns are DAX memory of the faulting file
-    // (or a zero page), which has a `struct page` while the fault is handled.
-    let folio: ARef<crate::mm::folio::Folio> =
-        unsafe { crate::mm::folio::Folio::from_pfn(folio_pfn.0) }.into();
+    let folio: ARef<crate::mm::folio::Folio> = {
+        // SAFETY: By the type invariants of `DaxPfn` both pfns are DAX memory of the faulting
+        // file, which has a `struct page` while the fault is handled.
+        unsafe { crate::mm::folio::Folio::from_pfn(folio_pfn.0) }
+    }
+    .into();
     // SAFETY: `vmf` is the fault being handled; the page or PMD is DAX memory of the file, in
     // the folio we hold a reference to.
     let ret = unsafe {
@@ -374,16 +376,8 @@ impl<'a> DaxEntries<'a> {
     /// The entries of `mapping`, if it is the address space of a DAX file, for the duration of a
     /// fault on it.
     pub fn of_fault(fault: &super::fault::DaxFault<'a>) -> Option<Self> {
-        let mapping = fault.mapping();
-        if !mapping.is_dax() {
-            return None;
-        }
-        // SAFETY: `i_pages` of a DAX address space holds only DAX value entries, and the
-        // mapping is valid for `'a`, the duration of the fault, during which the filesystem is
-        // mounted and keeps its DAX device bound.
-        let xa = unsafe { ValueXArray::from_raw(&raw mut (*mapping.as_ptr()).i_pages) };
-        // INVARIANT: Checked above.
-        Some(Self { mapping, xa })
+        // The fault keeps the mapping valid and the filesystem its DAX device bound.
+        Self::of_mapping(fault.mapping())
     }
 
     /// The entries of `mapping`, if it is the address space of a DAX file, while memory-failure
@@ -422,14 +416,7 @@ impl<'a> DaxEntries<'a> {
 
     /// The entries of the file of `vmf`, if it is a DAX file, for the duration of the fault.
     pub fn of_vmf(vmf: &'a crate::mm::fault::VmFault) -> Option<Self> {
-        let mapping = vmf.mapping()?;
-        if !mapping.is_dax() {
-            return None;
-        }
-        // SAFETY: As in `of_fault()`: the fault keeps the mapping valid and the DAX device bound.
-        let xa = unsafe { ValueXArray::from_raw(&raw mut (*mapping.as_ptr()).i_pages) };
-        // INVARIANT: Checked above.
-        Some(Self { mapping, xa })
+        Self::of_mapping(vmf.mapping()?)
     }
 
     /// The address space.
@@ -779,24 +766,8 @@ mod tests {
         prelude::*,
         sync::wait::{TaskState, WaitEntry},
         types::Opaque,
+        xarray::state::TestXArray,
     };
-
-    /// An empty XArray owned by a test: only its address matters for the keys.
-    struct TestXArray(KBox<Opaque<bindings::xarray>>);
-
-    impl TestXArray {
-        fn new() -> Result<Self> {
-            let xa = KBox::new(Opaque::uninit(), GFP_KERNEL)?;
-            // SAFETY: `xa` is a valid allocation for a `struct xarray`, initialised here.
-            unsafe { bindings::xa_init_flags(xa.get(), 0) };
-            Ok(Self(xa))
-        }
-
-        fn xa(&self) -> &ValueXArray {
-            // SAFETY: The array is initialised, lives as long as `self` and stays empty.
-            unsafe { ValueXArray::from_raw(self.0.get()) }
-        }
-    }
 
     fn pte(v: usize) -> Result<Entry> {
         Entry::from_value(v << bindings::DAX_SHIFT).ok_or(EINVAL)

@@ -259,12 +259,10 @@ impl<T: FaultOps> Adapter<T> {
     ///
     /// Called by `dax_unlock_folio()` with its arguments.
     unsafe extern "C" fn unlock_folio(folio: *mut bindings::folio, cookie: usize) {
-        // The cookie is the one a lock of this folio returned.
         // SAFETY: As for `lock_folio`.
-        T::unlock_folio(
-            unsafe { Folio::from_raw(folio) },
-            EntryCookie::from_raw(cookie),
-        )
+        let folio = unsafe { Folio::from_raw(folio) };
+        // The cookie is the one a lock of this folio returned.
+        T::unlock_folio(folio, EntryCookie::from_raw(cookie))
     }
 
     /// # Safety
@@ -289,13 +287,10 @@ impl<T: FaultOps> Adapter<T> {
         index: usize,
         cookie: usize,
     ) {
-        // The cookie is the one a lock of this entry returned.
         // SAFETY: As for `lock_mapping_entry`.
-        T::unlock_mapping_entry(
-            unsafe { AddressSpace::from_raw(mapping) },
-            index,
-            EntryCookie::from_raw(cookie),
-        )
+        let mapping = unsafe { AddressSpace::from_raw(mapping) };
+        // The cookie is the one a lock of this entry returned.
+        T::unlock_mapping_entry(mapping, index, EntryCookie::from_raw(cookie))
     }
 }
 

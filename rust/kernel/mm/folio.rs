@@ -396,10 +396,11 @@ impl<'a> DaxFolio<'a> {
             .and_then(|order| 1usize.checked_shl(order))
             .unwrap_or(0);
         for i in 0..nr {
-            // SAFETY: The folio had `1 << order` pages, which are valid DAX pages and are now
-            // order-0 folios of their own.
-            let page =
-                unsafe { Folio::from_raw(bindings::folio_page(self.folio.as_ptr(), i).cast()) };
+            let page = {
+                // SAFETY: The folio had `1 << order` pages, which are valid DAX pages and are now
+                // order-0 folios of their own.
+                unsafe { Folio::from_raw(bindings::folio_page(self.folio.as_ptr(), i).cast()) }
+            };
             crate::warn_on!(page.ref_count() != 0);
         }
         0

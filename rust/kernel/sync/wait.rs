@@ -266,9 +266,11 @@ impl<K: WakeKey> WaitEntry<K> {
     /// Whether the entry is still on a queue: no matching wake-up found the task sleeping (or
     /// about to sleep) since [`WaitEntry::prepare`].
     pub fn is_queued(&self) -> bool {
+        if self.queue.get().is_null() {
+            return false;
+        }
         // SAFETY: The entry is initialised; `list_empty_careful` may run without the queue lock.
-        !self.queue.get().is_null()
-            && unsafe { !bindings::list_empty_careful(&(*self.wait.get()).entry) }
+        unsafe { !bindings::list_empty_careful(&(*self.wait.get()).entry) }
     }
 }
 

@@ -489,35 +489,40 @@ impl Drop for XaLockIrqGuard<'_, '_> {
     }
 }
 
+/// An XArray owned by a KUnit test, holding value entries only.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) struct TestXArray(crate::alloc::KBox<Opaque<bindings::xarray>>);
+
+#[cfg(CONFIG_KUNIT)]
+impl TestXArray {
+    /// An empty XArray.
+    pub(crate) fn new() -> crate::error::Result<Self> {
+        let xa = crate::alloc::KBox::new(Opaque::uninit(), crate::alloc::flags::GFP_KERNEL)?;
+        // SAFETY: `xa` is a valid allocation for a `struct xarray`, initialised here.
+        unsafe { bindings::xa_init_flags(xa.get(), 0) };
+        Ok(Self(xa))
+    }
+
+    /// The array; tests store only value entries in it.
+    pub(crate) fn xa(&self) -> &ValueXArray {
+        // SAFETY: The array is initialised, lives as long as `self`, and the tests store only
+        // value entries in it.
+        unsafe { ValueXArray::from_raw(self.0.get()) }
+    }
+}
+
+#[cfg(CONFIG_KUNIT)]
+impl Drop for TestXArray {
+    fn drop(&mut self) {
+        // SAFETY: The array is initialised and no longer used; its entries own nothing.
+        unsafe { bindings::xa_destroy(self.0.get()) };
+    }
+}
+
 #[macros::kunit_tests(rust_xarray_state)]
 mod tests {
     use super::*;
-    use crate::{alloc::KBox, prelude::*};
-
-    /// An XArray owned by a test, holding value entries only.
-    struct TestXArray(KBox<Opaque<bindings::xarray>>);
-
-    impl TestXArray {
-        fn new() -> Result<Self> {
-            let xa = KBox::new(Opaque::uninit(), GFP_KERNEL)?;
-            // SAFETY: `xa` is a valid allocation for a `struct xarray`, initialised here.
-            unsafe { bindings::xa_init_flags(xa.get(), 0) };
-            Ok(Self(xa))
-        }
-
-        fn xa(&self) -> &ValueXArray {
-            // SAFETY: The array is initialised, lives as long as `self`, and the tests store
-            // only value entries in it.
-            unsafe { ValueXArray::from_raw(self.0.get()) }
-        }
-    }
-
-    impl Drop for TestXArray {
-        fn drop(&mut self) {
-            // SAFETY: The array is initialised and no longer used; its entries own nothing.
-            unsafe { bindings::xa_destroy(self.0.get()) };
-        }
-    }
+    use crate::prelude::*;
 
     /// Stores `entry` at `xas`, allocating outside the lock as needed.
     fn store(xas: &mut XaState<'_>, entry: Entry) -> Result<Entry> {
