@@ -59,8 +59,13 @@ kernel:
 		{ echo "==> error: KDIR=$(KDIR) is not a built kernel tree"; exit 1; }
 endif
 
+# The kernel build in the cache is shared with other checkouts: hold its
+# lock (shared) so that no kernel rebuild runs under the module build.
+LOCK_SHARED := mkdir -p $(CACHE) && flock -s $(CACHE)/kernel.lock
+LOCK_EXCL := mkdir -p $(CACHE) && flock $(CACHE)/kernel.lock
+
 module: kernel
-	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
 
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p tests/bin
@@ -88,10 +93,10 @@ fmt:
 lint: kernel
 	@rustfmt --edition 2021 --check $(shell find dax rust -name '*.rs')
 	@echo '==> clippy: rust_dax'
-	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
 	@! grep -q '^warning\|^error\|^ERROR' $(CACHE)/clippy-module.log
 	@echo '==> clippy: kernel crate (with rust/ overlaid)'
-	@$(MAKE) -s -C $(KDIR) CLIPPY=1 prepare 2>&1 | tee $(CACHE)/clippy-kernel.log >&2
+	@$(LOCK_EXCL) $(MAKE) -s -C $(KDIR) CLIPPY=1 prepare 2>&1 | tee $(CACHE)/clippy-kernel.log >&2
 	@! grep -q '^warning\|^error' $(CACHE)/clippy-kernel.log
 ifdef OWN_KERNEL
 	@echo '==> rebuilding the kernel crate without clippy'

@@ -22,6 +22,9 @@ for t in gcc make flex bison bc rustc bindgen git; do
 done
 export LIBCLANG_PATH=${LIBCLANG_PATH:-$(libclang_path)}
 
+exec 9>"$KERNEL_LOCK"
+flock 9 || die "cannot lock $KERNEL_LOCK"
+
 SRC=$("$TOP/scripts/fetch-kernel.sh")
 "$TOP/scripts/sync-tree.sh" "$SRC"
 

@@ -23,3 +23,8 @@ libclang_path() {
 		echo /usr/lib/llvm-19/lib
 	fi
 }
+
+# The kernel tree and build directories in the cache are shared by every
+# checkout using this cache: kernel.sh holds this lock exclusively while it
+# syncs and builds, module builds hold it shared.
+KERNEL_LOCK=$CACHE/kernel.lock
