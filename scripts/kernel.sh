@@ -33,11 +33,24 @@ mkdir -p "$OUT"
 JOBS=${JOBS:-$(nproc)}
 kmake() { make -s -C "$SRC" O="$OUT" -j"$JOBS" "$@"; }
 
-# Configure when the fragments changed (or no finished config exists).
+# Configure when an option of the fragments is not in .config (or no
+# finished config exists).  A build with more options than the fragments ask
+# for is kept: checkouts sharing this cache may be at different revisions of
+# the fragments, and must not reconfigure the kernel back and forth.
 frag=$OUT/rust-dax.config
 cat "${FRAGMENTS[@]}" >"$frag.new"
+wanted_missing() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*)
+			grep -qxF "$line" "$OUT/.config" || echo "$line"
+			;;
+		esac
+	done <"$frag.new"
+}
 if [ ! -f "$OUT/.config" ] || [ ! -f "$OUT/.rust-dax-configured" ] ||
-	! cmp -s "$frag.new" "$frag"; then
+	[ -n "$(wanted_missing)" ]; then
 	info "configuring $FLAVOUR kernel (allnoconfig + fragments)"
 	rm -f "$OUT/.rust-dax-configured"
 	kmake rustavailable >/dev/null || {
@@ -45,16 +58,9 @@ if [ ! -f "$OUT/.config" ] || [ ! -f "$OUT/.rust-dax-configured" ] ||
 		die "the kernel does not accept this Rust toolchain (see above)"
 	}
 	kmake KCONFIG_ALLCONFIG="$frag.new" allnoconfig >/dev/null
-	missing=()
-	while IFS= read -r line; do
-		case $line in
-		CONFIG_*=*)
-			grep -qxF "$line" "$OUT/.config" || missing+=("$line")
-			;;
-		esac
-	done <"$frag.new"
-	[ ${#missing[@]} -eq 0 ] ||
-		die "options not accepted by Kconfig (unmet dependencies?): ${missing[*]}"
+	missing=$(wanted_missing | tr '\n' ' ')
+	[ -z "$missing" ] ||
+		die "options not accepted by Kconfig (unmet dependencies?): $missing"
 	mv -f "$frag.new" "$frag"
 	touch "$OUT/.rust-dax-configured"
 else
