@@ -61,8 +61,8 @@ endif
 
 # The kernel build in the cache is shared with other checkouts: hold its
 # lock (shared) so that no kernel rebuild runs under the module build.
-LOCK_SHARED := mkdir -p $(CACHE) && flock -s $(CACHE)/kernel.lock
-LOCK_EXCL := mkdir -p $(CACHE) && flock $(CACHE)/kernel.lock
+LOCK_SHARED := mkdir -p $(CACHE) && flock -s $(CACHE)/kernel-$(FLAVOUR).lock
+LOCK_EXCL := mkdir -p $(CACHE) && flock $(CACHE)/kernel-$(FLAVOUR).lock
 
 module: kernel
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules

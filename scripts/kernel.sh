@@ -22,11 +22,15 @@ for t in gcc make flex bison bc rustc bindgen git; do
 done
 export LIBCLANG_PATH=${LIBCLANG_PATH:-$(libclang_path)}
 
-exec 9>"$KERNEL_LOCK"
-flock 9 || die "cannot lock $KERNEL_LOCK"
-
+exec 8>"$TREE_LOCK"
+flock 8 || die "cannot lock $TREE_LOCK"
 SRC=$("$TOP/scripts/fetch-kernel.sh")
 "$TOP/scripts/sync-tree.sh" "$SRC"
+exec 8>&-
+
+lock=$(kernel_lock "$FLAVOUR")
+exec 9>"$lock"
+flock 9 || die "cannot lock $lock"
 
 OUT=$CACHE/build/$FLAVOUR
 mkdir -p "$OUT"

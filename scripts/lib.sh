@@ -25,6 +25,9 @@ libclang_path() {
 }
 
 # The kernel tree and build directories in the cache are shared by every
-# checkout using this cache: kernel.sh holds this lock exclusively while it
-# syncs and builds, module builds hold it shared.
-KERNEL_LOCK=$CACHE/kernel.lock
+# checkout using this cache.  TREE_LOCK is held exclusively while the tree is
+# fetched and synced; kernel_lock FLAVOUR names the lock of one build
+# directory, held exclusively while kernel.sh builds it and shared while a
+# module is built against it.
+TREE_LOCK=$CACHE/tree.lock
+kernel_lock() { echo "$CACHE/kernel-$1.lock"; }
