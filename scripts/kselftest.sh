@@ -58,6 +58,11 @@ log=$OUT/build.log
 # build (missing libraries) without failing us, so check the ones we run.
 nice make -k -C "$SHADOW/tools/testing/selftests" O="$OUT" TARGETS="$TARGETS" \
 	-j"$(nproc)" >"$log" 2>&1 || warn "some kselftests did not build (see $log)"
+# Our target also installed, to be run by the kernel's runner.
+rm -rf "$OUT/install"
+make -s -C "$SHADOW/tools/testing/selftests" O="$OUT" TARGETS=rust_dax \
+	INSTALL_PATH="$OUT/install" install >>"$log" 2>&1 ||
+	die "cannot install the rust_dax kselftest (see $log)"
 BUILD=$OUT/kselftest
 missing=()
 while read -r t _; do
@@ -74,6 +79,6 @@ RUNDIR=$(mktemp -d "$CACHE/vm/kselftest.XXXXXX")
 status=0
 "$TOP/scripts/vm.sh" --kernel "$KDIR" --timeout "$TIMEOUT" --pmem 3 \
 	--rundir "$RUNDIR" -- env KSFT_SRC="$SHADOW/tools/testing/selftests" \
-	KSFT_BUILD="$BUILD" bash tests/guest/kselftest.sh || status=$?
+	KSFT_BUILD="$BUILD" KSFT_INSTALL="$OUT/install" bash tests/guest/kselftest.sh || status=$?
 info "guest logs in $RUNDIR"
 exec python3 "$TOP/scripts/compare.py" kselftest "$RUNDIR" --status "$status"

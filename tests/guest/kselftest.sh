@@ -8,11 +8,12 @@
 # xfs mounted -o dax, and our rust_dax target, once on the C path and once
 # on the Rust path of the loaded rust_dax.  Writes $RUNDIR/results.tsv:
 # "path<TAB>test<TAB>pass|fail|skip", subtests as "test: description".
-# Needs KSFT_SRC (the selftests source copy) and KSFT_BUILD (its build).
+# Needs KSFT_SRC (the selftests source copy), KSFT_BUILD (its build) and
+# KSFT_INSTALL (our target installed with the kernel's runner).
 
 . "$(dirname "$0")/lib.sh"
 
-: "${KSFT_SRC:?}" "${KSFT_BUILD:?}"
+: "${KSFT_SRC:?}" "${KSFT_BUILD:?}" "${KSFT_INSTALL:?}"
 RES=$RUNDIR/results.tsv
 : >"$RES"
 KLOGS=$RUNDIR/kselftest
@@ -56,6 +57,10 @@ for n in json.load(sys.stdin):
 
 run_dax() {
 	local path=$1 log=$KLOGS/$path-dax.log st=0
+	if [ -z "$DAXDEV" ]; then
+		printf '%s\t%s\t%s\n' "$path" dax/device-dax-setup fail >>"$RES"
+		return
+	fi
 	(cd "$KSFT_SRC/dax" && DAX_KMEM_TEST_DEV=$DAXDEV \
 		timeout "$TEST_TIMEOUT" ./dax-kmem-hotplug.sh) >"$log" 2>&1 || st=$?
 	record "$path" dax/dax-kmem-hotplug.sh "$st" "$log"
@@ -86,6 +91,13 @@ run_ours() {
 	mkfs_mount "$fs" "$dev" "$dir" || return 1
 	(cd "$dir" && timeout "$TEST_TIMEOUT" "$KSFT_BUILD/rust_dax/dax_fault") >"$log" 2>&1 || st=$?
 	record "$path" "rust_dax/$fs/dax_fault" "$st" "$log"
+	# The same through the kernel's runner (run_kselftest.sh).
+	log=$KLOGS/$path-rust_dax-$fs-runner.log
+	st=0
+	RUST_DAX_TEST_DIR=$dir timeout "$TEST_TIMEOUT" \
+		"$KSFT_INSTALL/run_kselftest.sh" -t rust_dax:dax_fault >"$log" 2>&1 || st=$?
+	grep -q '^ok 1 selftests: rust_dax: dax_fault$' "$log" || st=1
+	record "$path" "rust_dax/$fs/run_kselftest.sh" "$st" "$log"
 	umount "$dir"
 }
 
