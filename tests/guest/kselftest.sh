@@ -51,7 +51,18 @@ for n in json.load(sys.stdin):
 for n in json.load(sys.stdin):
     if n.get("dev") == sys.argv[1]: print(n["chardev"])' "$ns")
 	[ -n "$dax" ] || return 1
-	daxctl reconfigure-device -N -m system-ram "$dax" >>"$KLOGS/ndctl.log" 2>&1 || return 1
+	# daxctl loads the kmem module, which fails when kmem is built in
+	# and the guest has no modules directory: then bind through sysfs,
+	# with new memory blocks left offline as daxctl -N leaves them.
+	if ! daxctl reconfigure-device -N -m system-ram "$dax" >>"$KLOGS/ndctl.log" 2>&1; then
+		echo offline >/sys/devices/system/memory/auto_online_blocks
+		echo "$dax" >/sys/bus/dax/drivers/device_dax/unbind
+		echo "$dax" >/sys/bus/dax/drivers/kmem/new_id
+		[ -e "/sys/bus/dax/drivers/kmem/$dax" ] ||
+			echo "$dax" >/sys/bus/dax/drivers/kmem/bind
+	fi
+	[ -e "/sys/bus/dax/drivers/kmem/$dax" ] || return 1
+	daxctl list -d "$dax" >>"$KLOGS/ndctl.log" 2>&1
 	echo "$dax"
 }
 
@@ -78,7 +89,7 @@ run_mm() {
 		log=$KLOGS/$path-$fs-$prog.log
 		st=0
 		# shellcheck disable=SC2086
-		unshare -m sh -c 'mount --bind "$1/tmp" /tmp && cd "$1" && shift &&
+		unshare -m sh -c 'cd "$1" && mount --bind "$1/tmp" /tmp && shift &&
 			exec timeout "$@"' sh "$dir" "$TEST_TIMEOUT" \
 			"$KSFT_BUILD/mm/$prog" $args >"$log" 2>&1 || st=$?
 		record "$path" "mm/$fs/$prog" "$st" "$log"

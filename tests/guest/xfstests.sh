@@ -75,6 +75,12 @@ cd "$XFSTESTS_DIR" || exit 1
 for s in $XFSTESTS_SECTIONS; do
 	for path in c rust; do
 		use_path "$path"
+		# check mounts the test device before it reads the section's
+		# RECREATE_TEST_DEV: give it a file system of the section's type.
+		case $s in
+		ext4*) mkfs.ext4 -q -F /dev/pmem0 ;;
+		xfs*) mkfs.xfs -q -f -m reflink=1,rmapbt=1 /dev/pmem0 ;;
+		esac
 		echo "# section $s, path $path: check $XFSTESTS_ARGS"
 		start=$(date +%s)
 		# shellcheck disable=SC2086
