@@ -33,7 +33,8 @@ SHADOW=$OUT/src
 TARGETS="dax mm rust_dax"
 
 # A shadow of the source tree: tools/ copied (selftests write generated
-# files next to their sources), everything else a symbolic link.
+# files next to their sources, which are kept between runs), everything
+# else a symbolic link.
 exec 9>"$KERNEL_LOCK"
 flock -s 9 || die "cannot lock $KERNEL_LOCK"
 info "preparing the kselftest tree in $SHADOW"
@@ -44,7 +45,7 @@ for e in "$SRC"/* "$SRC"/.[!.]*; do
 	case $n in tools | .git) continue ;; esac
 	ln -sfn "$e" "$SHADOW/$n"
 done
-rsync -a --delete --exclude=.git "$SRC/tools/" "$SHADOW/tools/"
+rsync -a --exclude=.git "$SRC/tools/" "$SHADOW/tools/"
 rsync -a --delete "$TOP/tests/selftests/rust_dax/" \
 	"$SHADOW/tools/testing/selftests/rust_dax/"
 
