@@ -31,7 +31,8 @@ TIMEOUT ?= 1200
 PROGS := $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
 CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 
-.PHONY: all help deps kernel module progs build check run bench shell lint fmt clean
+.PHONY: all help deps deps-xfstests kernel module progs build check run bench shell lint fmt clean \
+	kselftest xfstests
 
 all: build
 
@@ -39,8 +40,11 @@ help:
 	@echo 'make run       build, boot a pmem VM, load rust_dax, fault on ext4/xfs, report'
 	@echo 'make check     build and run the test suite in the VM (SUITES="module fs" for some)'
 	@echo 'make bench     C and Rust fault paths side by side in one boot; results/ (json, png)'
+	@echo 'make kselftest upstream kselftests (dax, mm subset) and ours, C and Rust path side by side'
+	@echo 'make xfstests XFSTESTS_DIR=<built fstests>  fstests dax+mmap groups on ext4/xfs -o dax, C and Rust'
 	@echo 'make shell     a shell in the VM (module and tests under $(CURDIR))'
 	@echo 'make deps      install the packages and tools the project needs'
+	@echo 'make deps-xfstests  install what running fstests needs (not fstests)'
 	@echo 'make kernel    fetch, patch, configure and build Linux $(shell . scripts/kernel.version; echo $$KERNEL_DEB_VERSION)'
 	@echo 'make module    build dax/ into rust_dax.ko against KDIR=$(KDIR)'
 	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/'
@@ -49,6 +53,9 @@ help:
 
 deps:
 	@scripts/deps.sh
+
+deps-xfstests:
+	@scripts/deps.sh xfstests
 
 ifdef OWN_KERNEL
 kernel: deps
@@ -80,6 +87,12 @@ check: build
 
 run: build
 	@KDIR=$(KDIR) scripts/run.sh
+
+kselftest: build
+	@KDIR=$(KDIR) scripts/kselftest.sh
+
+xfstests: build deps-xfstests
+	@KDIR=$(KDIR) XFSTESTS_DIR=$(XFSTESTS_DIR) scripts/xfstests.sh
 
 bench: build
 	@KDIR=$(KDIR) scripts/bench.sh $(CURDIR)/results

@@ -3,6 +3,8 @@
 #
 # Install what the project needs on a Debian machine of this kind.
 # Idempotent: every step checks first and does nothing when satisfied.
+# "deps.sh xfstests" installs only what running fstests needs (make
+# deps-xfstests); fstests itself is not installed.
 #
 # Environment:
 #   RUST_DAX_CACHE  cache directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/rust-dax)
@@ -18,7 +20,17 @@ DEB_PACKAGES=(
 	libclang-19-dev llvm-19
 	# VM and guest tests
 	qemu-system-x86 e2fsprogs xfsprogs util-linux procps
+	# make kselftest: a device-DAX namespace for the dax kselftest
+	ndctl daxctl
 )
+# Run-time needs of fstests (make xfstests), not of its build.
+XFSTESTS_PACKAGES=(
+	xfsprogs e2fsprogs acl attr bc dbench dmsetup fio gawk psmisc quota
+	libaio1 liburing2 libgdbm6
+)
+if [ "${1:-}" = xfstests ]; then
+	DEB_PACKAGES=("${XFSTESTS_PACKAGES[@]}")
+fi
 
 need_apt=()
 for p in "${DEB_PACKAGES[@]}"; do
@@ -35,6 +47,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 		{ dpkg --configure -a && apt-get install -y -qq --no-install-recommends \
 			"${need_apt[@]}" >/dev/null; } ||
 		die "apt-get install failed for: ${need_apt[*]}"
+fi
+
+if [ "${1:-}" = xfstests ]; then
+	ok "fstests run-time dependencies present"
+	exit 0
 fi
 
 # Rust toolchain: rustc and cargo from rustup, with rust-src for core/alloc.

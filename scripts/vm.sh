@@ -10,6 +10,8 @@
 #   --log FILE       console log (default: RUNDIR/console.log)
 #   --rundir DIR     directory shared read-write with the guest (default: new)
 #   --pmem N         number of 2 GiB memmap pmem devices, 1 to 3 (default 2)
+#   --share DIR      also share the host directory DIR read-write with the
+#                    guest at the same path (repeatable)
 #   --shell          an interactive shell instead of COMMAND
 #
 # The guest command's status is taken from a file it writes into RUNDIR, not
@@ -24,6 +26,7 @@ LOG=
 RUNDIR=
 PMEM=2
 SHELL_MODE=0
+SHARES=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) KOUT=$2; shift 2 ;;
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--log) LOG=$2; shift 2 ;;
 	--rundir) RUNDIR=$2; shift 2 ;;
 	--pmem) PMEM=$2; shift 2 ;;
+	--share) SHARES+=(--rwdir "$2"); shift 2 ;;
 	--shell) SHELL_MODE=1; shift ;;
 	--) shift; break ;;
 	*) die "vm.sh: unknown option $1" ;;
@@ -94,7 +98,7 @@ rm -f "$RUNDIR/status"
 vng_args=(
 	--run "$BZIMAGE" --skip-modules --user root
 	--memory "$MEMORY" --cpus 2 "${kvm_args[@]}"
-	--rwdir "$RUNDIR" --append "$append"
+	--rwdir "$RUNDIR" "${SHARES[@]}" --append "$append"
 	--qemu-opts=-no-reboot
 )
 if [ $SHELL_MODE = 1 ]; then

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""compare.py kselftest|xfstests RUNDIR [--status N]: the results of the
+C path and of the Rust path side by side, and the verdict.
+
+kselftest: RUNDIR/results.tsv, lines "path<TAB>test<TAB>pass|fail|skip"
+(written by tests/guest/kselftest.sh).  Every test, and every subtest
+whose result differs, is printed; any difference fails.
+
+xfstests: RUNDIR/xfstests/<path>/<section>/result.xml (fstests' xunit
+report, written by tests/guest/xfstests.sh).  Prints per test the two
+results, the tests whose results differ, and per section and path the
+totals (run, passed, failed, not run).  A test that passes on C and fails
+on Rust, a test that ran on one path only, or a missing report fails.
+"""
+
+import argparse
+import collections
+import os
+import sys
+import xml.etree.ElementTree as ET
+
+PATHS = ("c", "rust")
+
+
+def kselftest(rundir):
+    res = collections.OrderedDict()
+    tsv = os.path.join(rundir, "results.tsv")
+    if not os.path.exists(tsv):
+        print("==> error: no results (%s)" % tsv)
+        return 1
+    with open(tsv) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 3:
+                continue
+            path, name, result = parts
+            res.setdefault(name, {})[path] = result
+    tests = [n for n in res if ": " not in n]
+    subs = [n for n in res if ": " in n]
+    width = max([len(n) for n in tests] + [10])
+    print("%-*s  %-5s  %-5s" % (width, "test", "C", "Rust"))
+    diff = 0
+    for name in tests:
+        c, r = res[name].get("c", "-"), res[name].get("rust", "-")
+        mark = "" if c == r else "  <-- differs"
+        diff += c != r
+        print("%-*s  %-5s  %-5s%s" % (width, name, c, r, mark))
+    sub_diff = [n for n in subs if res[n].get("c", "-") != res[n].get("rust", "-")]
+    for name in sub_diff:
+        print("  subtest %s: C %s, Rust %s" % (name, res[name].get("c", "-"),
+                                              res[name].get("rust", "-")))
+    for path in PATHS:
+        count = collections.Counter(res[n].get(path, "-") for n in tests)
+        scount = collections.Counter(res[n].get(path, "-") for n in subs)
+        print("%-4s: programs %d pass, %d fail, %d skip; subtests %d pass, "
+              "%d fail, %d skip" % (path, count["pass"], count["fail"], count["skip"],
+                                    scount["pass"], scount["fail"], scount["skip"]))
+    diff += len(sub_diff)
+    if not tests:
+        print("==> error: no tests ran")
+        return 1
+    if diff:
+        print("==> FAIL: %d results differ between the C and the Rust path" % diff)
+        return 1
+    print("==> ok: %d tests, %d subtests, identical on both paths" % (len(tests), len(subs)))
+    return 0
+
+
+def xunit(path):
+    """{test: (result, message)} from an fstests xunit report."""
+    out = collections.OrderedDict()
+    root = ET.parse(path).getroot()
+    for tc in root.iter("testcase"):
+        name = tc.get("name")
+        result, msg = "pass", ""
+        for child in tc:
+            if child.tag == "skipped":
+                result, msg = "notrun", child.get("message", "")
+            elif child.tag in ("failure", "error"):
+                result, msg = "fail", child.get("message", "")
+        out[name] = (result, msg.strip().splitlines()[0] if msg.strip() else "")
+    return out
+
+
+def xfstests(rundir):
+    base = os.path.join(rundir, "xfstests")
+    sections = []
+    for path in PATHS:
+        d = os.path.join(base, path)
+        if os.path.isdir(d):
+            for s in sorted(os.listdir(d)):
+                if s not in sections and os.path.isdir(os.path.join(d, s)):
+                    sections.append(s)
+    if not sections:
+        print("==> error: no fstests results under %s" % base)
+        return 1
+    bad = 0
+    totals = []
+    for s in sections:
+        res = {}
+        for path in PATHS:
+            xml = os.path.join(base, path, s, "result.xml")
+            if os.path.exists(xml):
+                res[path] = xunit(xml)
+            else:
+                print("==> error: %s: no report for the %s path (%s)" % (s, path, xml))
+                res[path] = {}
+                bad += 1
+        names = sorted(set(res["c"]) | set(res["rust"]))
+        print("== section %s" % s)
+        print("%-14s  %-7s  %-7s" % ("test", "C", "Rust"))
+        diffs = []
+        for n in names:
+            c = res["c"].get(n, ("-", ""))
+            r = res["rust"].get(n, ("-", ""))
+            mark = ""
+            if c[0] != r[0]:
+                mark = "  <-- differs"
+                diffs.append((n, c, r))
+            print("%-14s  %-7s  %-7s%s" % (n, c[0], r[0], mark))
+        for n, c, r in diffs:
+            print("  %s: C %s%s; Rust %s%s" % (n, c[0], " (%s)" % c[1] if c[1] else "",
+                                               r[0], " (%s)" % r[1] if r[1] else ""))
+            if r[0] == "fail" or "-" in (c[0], r[0]):
+                bad += 1
+        notrun = collections.OrderedDict()
+        for n in names:
+            r = res["c"].get(n, res["rust"].get(n, ("-", "")))
+            if r[0] == "notrun":
+                notrun[n] = r[1]
+        if notrun:
+            print("  not run (C path): " + "; ".join("%s: %s" % kv for kv in notrun.items()))
+        for path in PATHS:
+            cnt = collections.Counter(v[0] for v in res[path].values())
+            run = cnt["pass"] + cnt["fail"]
+            totals.append((s, path, run, cnt["pass"], cnt["fail"], cnt["notrun"]))
+    print("== totals")
+    print("%-16s %-5s %5s %7s %7s %8s" % ("section", "path", "run", "passed", "failed", "not run"))
+    for t in totals:
+        print("%-16s %-5s %5d %7d %7d %8d" % t)
+    if bad:
+        print("==> FAIL: %d tests fail on Rust only, ran on one path only, or lack a report" % bad)
+        return 1
+    print("==> ok: no test fails on the Rust path that passes on the C path")
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=("kselftest", "xfstests"))
+    ap.add_argument("rundir")
+    ap.add_argument("--status", type=int, default=0)
+    a = ap.parse_args()
+    rc = kselftest(a.rundir) if a.mode == "kselftest" else xfstests(a.rundir)
+    if a.status != 0:
+        print("==> error: the guest run ended with status %d (see %s)" % (a.status, a.rundir))
+        rc = 1
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# xfstests.sh [--timeout SECS]: run fstests (XFSTESTS_DIR, a built tree of
+# https://git.kernel.org/pub/scm/fs/xfs/xfstests-dev.git or its mirror
+# github.com/kdave/xfstests) in one VM boot with three pmem devices (test,
+# scratch, dm-log-writes log), for each section of XFSTESTS_SECTIONS once
+# on the C path and once on the Rust path of rust_dax, and print per test
+# the two results, the differences and the totals.
+#
+#   XFSTESTS_DIR       the fstests tree, built ('make' in it); required
+#   XFSTESTS_ARGS      arguments of fstests' check (default: -g dax,mmap)
+#   XFSTESTS_SECTIONS  sections of tests/guest/xfstests.sh's local.config
+#                      (default: ext4_dax xfs_dax; also ext4_dax_always,
+#                      xfs_dax_always)
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+TIMEOUT=${XFSTESTS_TIMEOUT:-21600}
+if [ "${1:-}" = --timeout ]; then
+	TIMEOUT=$2
+	shift 2
+fi
+KDIR=${KDIR:-$CACHE/build/default}
+DIR=${XFSTESTS_DIR:-}
+[ -n "$DIR" ] || die "set XFSTESTS_DIR to a built fstests tree (see README.md)"
+DIR=$(cd "$DIR" && pwd)
+[ -x "$DIR/check" ] && [ -x "$DIR/ltp/fsx" ] && [ -x "$DIR/src/log-writes/replay-log" ] ||
+	die "$DIR is not a built fstests tree: run 'make' in it first"
+for t in xfs_io mkfs.xfs mkfs.ext4 fio dmsetup; do
+	have "$t" || die "$t not found: run 'make deps-xfstests'"
+done
+ARGS=${XFSTESTS_ARGS:--g dax,mmap}
+SECTIONS=${XFSTESTS_SECTIONS:-ext4_dax xfs_dax}
+
+mkdir -p "$CACHE/vm"
+RUNDIR=$(mktemp -d "$CACHE/vm/xfstests.XXXXXX")
+info "fstests: $DIR, sections: $SECTIONS, check $ARGS; progress in $RUNDIR/xfstests/*.log"
+status=0
+"$TOP/scripts/vm.sh" --kernel "$KDIR" --timeout "$TIMEOUT" --pmem 3 \
+	--share "$DIR" --rundir "$RUNDIR" -- env XFSTESTS_DIR="$DIR" \
+	XFSTESTS_ARGS="$ARGS" XFSTESTS_SECTIONS="$SECTIONS" \
+	bash tests/guest/xfstests.sh || status=$?
+info "guest logs in $RUNDIR"
+exec python3 "$TOP/scripts/compare.py" xfstests "$RUNDIR" --status "$status"
