@@ -27,17 +27,19 @@ OWN_KERNEL := 1
 endif
 
 SUITES ?=
-TIMEOUT ?= 1200
+TIMEOUT ?= $(if $(filter 1,$(DEBUG)),3600,1200)
+DURATION ?= 120
 PROGS := $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
 CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 
-.PHONY: all help deps kernel module progs build check run bench shell lint fmt clean
+.PHONY: all help deps kernel module progs build check run bench stress shell lint fmt clean
 
 all: build
 
 help:
 	@echo 'make run       build, boot a pmem VM, load rust_dax, fault on ext4/xfs, report'
 	@echo 'make check     build and run the test suite in the VM (SUITES="module fs" for some)'
+	@echo 'make stress    processes, switch flips and module reloads on DAX files (DURATION=120 s)'
 	@echo 'make bench     C and Rust fault paths side by side in one boot; results/ (json, png)'
 	@echo 'make shell     a shell in the VM (module and tests under $(CURDIR))'
 	@echo 'make deps      install the packages and tools the project needs'
@@ -83,6 +85,9 @@ run: build
 
 bench: build
 	@KDIR=$(KDIR) scripts/bench.sh $(CURDIR)/results
+
+stress: build
+	@KDIR=$(KDIR) scripts/stress.sh $(DURATION)
 
 shell: build
 	@scripts/vm.sh --kernel $(KDIR) --shell
