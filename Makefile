@@ -87,7 +87,7 @@ bench: build
 	@KDIR=$(KDIR) scripts/bench.sh $(CURDIR)/results
 
 stress: build
-	@KDIR=$(KDIR) scripts/stress.sh $(DURATION)
+	@KDIR=$(KDIR) scripts/stress.sh $(DURATION) $(STRESS_PATH)
 
 shell: build
 	@scripts/vm.sh --kernel $(KDIR) --shell

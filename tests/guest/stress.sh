@@ -1,21 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# stress.sh [SECONDS]: tests/progs/dax_stress.c on shared DAX files of ext4
-# and xfs for SECONDS (default 120) while the C/Rust switch of rust_dax
-# flips and the module is unloaded and reloaded; then both filesystems are
+# stress.sh [SECONDS [c|rust]]: tests/progs/dax_stress.c on shared DAX
+# files of ext4 and xfs for SECONDS (default 120) while the C/Rust switch of
+# rust_dax flips (or stays on the path given) and the module is unloaded and
+# reloaded; then both filesystems are
 # unmounted and checked.  Run inside the VM by scripts/stress.sh (make
 # stress).  Figures in $RUST_DAX_RUNDIR/stress.txt.
 
 . "$(dirname "$0")/lib.sh"
 
 DURATION=${1:-120}
+PIN=${2:+-p $2}
 WORKERS=${STRESS_WORKERS:-8}
 : >"$TAP"
 kmemleak_clear
 
 stress() {
-	"$BIN/dax_stress" -t "$DURATION" -w "$WORKERS" -m "$MODULE" \
+	# shellcheck disable=SC2086
+	"$BIN/dax_stress" -t "$DURATION" -w "$WORKERS" -m "$MODULE" $PIN \
 		"$MNT/ext4" "$MNT/xfs" 2>&1 | tee "$RUNDIR/stress.txt"
 	return "${PIPESTATUS[0]}"
 }

@@ -20,11 +20,12 @@
  * With -m, a controller flips the C/Rust switch of rust_dax
  * (debugfs rust_dax/rust_path) every 20-200 ms and unloads and reloads the
  * module every eighth flip, and counts the faults of each path from the
- * module's counters.  At the end every page of every file is compared with
+ * module's counters; with -p c or -p rust it keeps that path (no flips,
+ * the reloads still).  At the end every page of every file is compared with
  * the model through pread(2) and through a new mapping (on both paths).
  *
  * A watchdog fails the run if the workers have not finished 120 s after
- * the time is up.  Exit status 0 only if everything matched.
+ * the time is up, and prints what each was doing and its kernel stack.  Exit status 0 only if everything matched.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -88,6 +89,9 @@ struct shared {
 	uint64_t errors[MAX_WORKERS];
 	uint64_t path_stats[2][NR_STATS];	/* [0]: C, [1]: Rust */
 	uint64_t flips, unloads, unload_busy, reloads, ctl_errors;
+	/* What each worker is doing (for the watchdog): op, file, page. */
+	volatile int cur_op[MAX_WORKERS], cur_file[MAX_WORKERS];
+	volatile unsigned int cur_page[MAX_WORKERS];
 	volatile int stop;
 };
 
@@ -98,6 +102,7 @@ static int fds[MAX_FILES];
 static char *maps[MAX_FILES];
 static uint64_t rng;
 static int me;
+static int pin = -1;	/* -p: the path the controller keeps (no flips) */
 
 static sigjmp_buf env;
 static volatile sig_atomic_t armed;
@@ -467,13 +472,21 @@ static void worker(double deadline)
 		enum op op;
 
 		f = below(nfiles);
+		sh->cur_file[me] = f;
 		if (tail_owner(f) == me && below(4) == 0) {
 			op = tail_mix[below(sizeof(tail_mix) / sizeof(tail_mix[0]))];
+			sh->cur_op[me] = op;
+			sh->cur_page[me] = 0;
 			tail_op(op, f);
 		} else {
+			unsigned int p = me * PAGES_PER_WORKER + below(PAGES_PER_WORKER);
+
 			op = own_mix[below(sizeof(own_mix) / sizeof(own_mix[0]))];
-			own_op(op, f, me * PAGES_PER_WORKER + below(PAGES_PER_WORKER));
+			sh->cur_op[me] = op;
+			sh->cur_page[me] = p;
+			own_op(op, f, p);
 		}
+		sh->cur_op[me] = -1;
 		sh->ops[me][op]++;
 	}
 	exit(sh->errors[me] ? 1 : 0);
@@ -553,6 +566,8 @@ static void controller(const char *module, double deadline)
 	unsigned int i;
 
 	rng ^= 0x5eed;
+	if (pin >= 0)
+		write_switch(pin);
 	path = read_switch();
 	if (path < 0 || read_stats(last)) {
 		fprintf(stderr, "controller: rust_dax is not loaded\n");
@@ -561,6 +576,8 @@ static void controller(const char *module, double deadline)
 	for (i = 1; now() < deadline && !sh->stop; i++) {
 		usleep(20000 + below(180000));
 		if (i % 8) {
+			if (pin >= 0)
+				continue;
 			account(last, path);
 			path = !path;
 			if (write_switch(path)) {
@@ -589,6 +606,8 @@ static void controller(const char *module, double deadline)
 		close(mfd);
 		loaded = 1;
 		sh->reloads++;
+		if (pin >= 0)
+			write_switch(pin);
 		path = read_switch();
 		if (path < 0 || read_stats(last)) {
 			sh->ctl_errors++;
@@ -647,6 +666,28 @@ static uint64_t verify(const char *how)
 	return sh->errors[me] - before;
 }
 
+/* What worker I (process PID) is doing, and its kernel stack. */
+static void dump_worker(int i, pid_t pid)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	fprintf(stderr, "stress: watchdog: worker %d pid %d: %s file %d page %u\n", i, pid,
+		sh->cur_op[i] >= 0 ? op_names[sh->cur_op[i]] : "-", sh->cur_file[i],
+		sh->cur_page[i]);
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		fprintf(stderr, "%s", buf);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus };
@@ -657,19 +698,20 @@ int main(int argc, char **argv)
 	int opt, i, f, running, failed = 0, hung = 0;
 	uint64_t total = 0, errors = 0;
 
-	while ((opt = getopt(argc, argv, "t:w:m:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:w:m:s:p:")) != -1) {
 		switch (opt) {
 		case 't': duration = atoi(optarg); break;
 		case 'w': nworkers = atoi(optarg); break;
 		case 'm': module = optarg; break;
 		case 's': seed = atoi(optarg); break;
+		case 'p': pin = !strcmp(optarg, "rust") ? 1 : !strcmp(optarg, "c") ? 0 : -2; break;
 		default: goto usage;
 		}
 	}
-	if (optind >= argc || nworkers < 1 || nworkers > MAX_WORKERS ||
+	if (optind >= argc || pin == -2 || nworkers < 1 || nworkers > MAX_WORKERS ||
 	    (argc - optind) * FILES_PER_DIR > MAX_FILES) {
 usage:
-		fprintf(stderr, "usage: %s [-t SECS] [-w WORKERS] [-m MODULE.ko] [-s SEED] DIR...\n",
+		fprintf(stderr, "usage: %s [-t SECS] [-w WORKERS] [-m MODULE.ko] [-p c|rust] [-s SEED] DIR...\n",
 			argv[0]);
 		return 2;
 	}
@@ -698,6 +740,8 @@ usage:
 
 	start = now();
 	deadline = start + duration;
+	for (i = 0; i < nworkers; i++)
+		sh->cur_op[i] = -1;
 	for (i = 0; i < nworkers; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
@@ -736,6 +780,9 @@ usage:
 
 			fprintf(stderr, "stress: watchdog: %d processes still running %d s after the end: hang\n",
 				running, WATCHDOG_GRACE);
+			fprintf(stderr, "stress: watchdog: rust_path %d\n", read_switch());
+			for (i = 0; i < nworkers; i++)
+				dump_worker(i, pids[i]);
 			if (fd >= 0) {
 				/* The blocked tasks into the kernel log. */
 				if (write(fd, "w", 1) < 0)
