@@ -69,6 +69,11 @@ static const char *const op_names[NR_OPS] = {
 	"tail-mmap-read", "tail-mmap-write", "tail-sigbus",
 };
 
+static const char *op_name(unsigned int op)
+{
+	return op < NR_OPS ? op_names[op] : "-";
+}
+
 /* The counters of rust_dax summed per path by the controller. */
 static const char *const stat_names[] = {
 	"pte_fault", "pmd_fault", "pte_read", "pte_write", "zero_page",
@@ -80,6 +85,7 @@ static const char *const stat_names[] = {
 struct page_model {
 	uint32_t ver;	/* 0: zeroes */
 	uint32_t len;	/* bytes of pattern, the rest zeroes */
+	uint8_t hist[4];	/* the last operations that changed it, latest first */
 };
 
 struct shared {
@@ -179,8 +185,14 @@ static void check(const char *buf, int f, unsigned int p, const char *how)
 		return;
 	for (i = 0; i < PAGE && buf[i] == want[i]; i++)
 		;
+	size_t nz = 0, j;
+
+	for (j = 0; j < PAGE; j++)
+		nz += buf[j] != 0;
 	fprintf(stderr, "worker %d: %s: file %s page %u: mismatch at byte %zu "
-		"(model version %u length %u)\n", me, how, paths[f], p, i, m.ver, m.len);
+		"(model version %#x length %u, then %s, %s, %s; read %zu non-zero bytes)\n",
+		me, how, paths[f], p, i, m.ver, m.len, op_name(m.hist[0]),
+		op_name(m.hist[1]), op_name(m.hist[2]), nz);
 	sh->errors[me]++;
 }
 
@@ -227,16 +239,26 @@ static uint32_t next_ver(void)
 	return (uint32_t)me << 24 | (++v & 0xffffff);
 }
 
-static void write_page_model(int f, unsigned int p, uint32_t ver)
+static void history(int f, unsigned int p, enum op op)
+{
+	uint8_t *h = sh->page[f][p].hist;
+
+	memmove(h + 1, h, 3);
+	h[0] = op;
+}
+
+static void write_page_model(int f, unsigned int p, uint32_t ver, enum op op)
 {
 	sh->page[f][p].ver = ver;
 	sh->page[f][p].len = PAGE;
+	history(f, p, op);
 }
 
-static void zero_page_model(int f, unsigned int p)
+static void zero_page_model(int f, unsigned int p, enum op op)
 {
 	sh->page[f][p].ver = 0;
 	sh->page[f][p].len = 0;
+	history(f, p, op);
 }
 
 /* One operation on page P (one of this worker's) of file F. */
@@ -253,7 +275,7 @@ static void own_op(enum op op, int f, unsigned int p)
 		expect(buf, f, p, m);
 		if (copy_caught(maps[f] + off, buf, PAGE))
 			fail("mmap write", f, p, "SIGBUS");
-		write_page_model(f, p, m.ver);
+		write_page_model(f, p, m.ver, op);
 		break;
 	case OP_MREAD:
 		if (copy_caught(buf, maps[f] + off, PAGE))
@@ -267,7 +289,7 @@ static void own_op(enum op op, int f, unsigned int p)
 		expect(buf, f, p, m);
 		if (pwrite(fds[f], buf, PAGE, off) != (ssize_t)PAGE)
 			fail("pwrite", f, p, strerror(errno));
-		write_page_model(f, p, m.ver);
+		write_page_model(f, p, m.ver, op);
 		break;
 	case OP_PREAD:
 		if (pread(fds[f], buf, PAGE, off) != (ssize_t)PAGE)
@@ -281,7 +303,7 @@ static void own_op(enum op op, int f, unsigned int p)
 			      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE : FALLOC_FL_ZERO_RANGE,
 			      off, PAGE))
 			fail(op_names[op], f, p, strerror(errno));
-		zero_page_model(f, p);
+		zero_page_model(f, p, op);
 		break;
 	case OP_SYNC:
 		switch (below(3)) {
@@ -361,7 +383,7 @@ static void own_op(enum op op, int f, unsigned int p)
 			fail("fork", f, p, "the child failed");
 			break;
 		}
-		write_page_model(f, p, ver);
+		write_page_model(f, p, ver, op);
 		break;
 	}
 	case OP_REMAP:
@@ -396,7 +418,7 @@ static void tail_op(enum op op, int f)
 			uint64_t start = (uint64_t)q * PAGE;
 
 			if (start >= s)
-				zero_page_model(f, q);
+				zero_page_model(f, q, op);
 			else if (start + PAGE > s && sh->page[f][q].len > s - start)
 				sh->page[f][q].len = s - start;
 		}
@@ -411,7 +433,7 @@ static void tail_op(enum op op, int f)
 			fail("tail pwrite", f, p, strerror(errno));
 			break;
 		}
-		write_page_model(f, p, m.ver);
+		write_page_model(f, p, m.ver, op);
 		if (sh->size[f] < (uint64_t)off + PAGE)
 			sh->size[f] = off + PAGE;
 		break;
@@ -436,7 +458,7 @@ static void tail_op(enum op op, int f)
 		if ((uint64_t)off + PAGE <= size) {
 			if (copy_caught(maps[f] + off, buf, PAGE))
 				fail("tail mmap write", f, p, "SIGBUS");
-			write_page_model(f, p, m.ver);
+			write_page_model(f, p, m.ver, op);
 		} else if ((uint64_t)off >= size) {
 			if (!copy_caught(maps[f] + off, buf, PAGE))
 				fail("mmap write past EOF", f, p, "no SIGBUS");
@@ -731,6 +753,9 @@ usage:
 				return 2;
 			}
 			sh->size[nfiles] = file_bytes();
+			memset(sh->page[nfiles], 0xff, sizeof(sh->page[nfiles]));
+			for (unsigned int q = 0; q < MAX_PAGES; q++)
+				sh->page[nfiles][q].ver = sh->page[nfiles][q].len = 0;
 			nfiles++;
 		}
 	}
