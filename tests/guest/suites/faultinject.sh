@@ -93,7 +93,7 @@ inject() {
 		grep -q '=> \(grab_mapping_entry\|dax_iomap_p[tm][ed]_fault\)' "$out.trace" ||
 			{ echo "no xas_nomem retry in the C fault path"; return 1; }
 	else
-		grep -q '=> .*\[rust_dax\]' "$out.trace" ||
+		grep -q '=> .*rust_dax.*grab_mapping_entry' "$out.trace" ||
 			{ echo "no xas_nomem retry in rust_dax"; return 1; }
 	fi
 }
