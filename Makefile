@@ -27,18 +27,20 @@ OWN_KERNEL := 1
 endif
 
 SUITES ?=
-TIMEOUT ?= 1200
+TIMEOUT ?= $(if $(filter 1,$(DEBUG)),3600,1200)
+DURATION ?= 120
 PROGS := $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
 CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 
-.PHONY: all help deps deps-xfstests kernel module progs build check run bench shell lint fmt clean \
-	kselftest xfstests
+.PHONY: all help deps deps-xfstests kernel module progs build check run bench stress shell lint \
+	fmt clean kselftest xfstests
 
 all: build
 
 help:
 	@echo 'make run       build, boot a pmem VM, load rust_dax, fault on ext4/xfs, report'
 	@echo 'make check     build and run the test suite in the VM (SUITES="module fs" for some)'
+	@echo 'make stress    processes, switch flips and module reloads on DAX files (DURATION=120 s)'
 	@echo 'make bench     C and Rust fault paths side by side in one boot; results/ (json, png)'
 	@echo 'make kselftest upstream kselftests (dax, mm subset) and ours, C and Rust path side by side'
 	@echo 'make xfstests XFSTESTS_DIR=<built fstests>  fstests dax+mmap groups on ext4/xfs -o dax, C and Rust'
@@ -96,6 +98,9 @@ xfstests: build deps-xfstests
 
 bench: build
 	@KDIR=$(KDIR) scripts/bench.sh $(CURDIR)/results
+
+stress: build
+	@KDIR=$(KDIR) scripts/stress.sh $(DURATION) $(STRESS_PATH)
 
 shell: build
 	@scripts/vm.sh --kernel $(KDIR) --shell

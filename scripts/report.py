@@ -15,13 +15,25 @@ import re
 import sys
 
 # Kernel log lines that fail a run wherever they appear.
+# BUG: also covers KFENCE reports ("BUG: KFENCE: use-after-free ..."),
+# "BUG: sleeping function called from invalid context", bad page state and
+# lockdep's "BUG: MAX_LOCKDEP_*"; WARNING: covers "suspicious RCU usage",
+# DEBUG_LIST and debugobjects reports.  The debug kernel's banners
+# ("kfence: initialized", "kmemleak: Kernel memory leak detector
+# initialized", "... MAX_LOCKDEP_KEYS") do not match.
 BAD = re.compile(
-    r"BUG:|WARNING:|Oops|Kernel panic|general protection fault|"
+    r"BUG:|BUG \S+ \(.*\): |WARNING:|Oops|Kernel panic|general protection fault|"
     r"rcu: INFO: rcu_.* detected stalls|rcu_.* self-detected stall|"
-    r"detected stalls on CPUs|possible circular locking|possible recursive locking|"
-    r"inconsistent lock state|lockdep|INFO: task .* blocked for more than|"
-    r"soft lockup|hard LOCKUP|UBSAN:|KASAN:|KFENCE:|kmemleak:|"
-    r"list_add corruption|list_del corruption|refcount_t:|Unable to handle"
+    r"detected stalls on CPUs|detected expedited stalls|"
+    r"possible circular locking|possible recursive locking|"
+    r"inconsistent lock state|lockdep|turning off the locking correctness validator|"
+    r"suspicious RCU usage|sleeping function called from invalid context|"
+    r"INFO: task .* blocked for more than|"
+    r"soft lockup|hard LOCKUP|UBSAN:|KASAN:|KFENCE:|"
+    r"kmemleak: \d+ new suspected memory leaks|unreferenced object 0x|"
+    r"ODEBUG:|Bad page (state|map)|XFS: Assertion failed|"
+    r"list_add corruption|list_add double add|list_del corruption|"
+    r"refcount_t:|Unable to handle"
 )
 TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 

@@ -99,3 +99,20 @@ remount() {
 	local fs=$1 dev=$2 dir=$3
 	umount "$dir" && mount -t "$fs" -o dax "$dev" "$dir"
 }
+
+# kmemleak (debug kernel only; a no-op elsewhere).  kmemleak_clear forgets
+# what is allocated now (the boot's objects are not the tests' doing);
+# kmemleak_scan FILE writes the leaks found since into FILE, and the kernel
+# log says "kmemleak: N new suspected memory leaks", which fails the run.
+# Objects must be 5 s old and unreferenced in two scans to be reported.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_clear() {
+	[ ! -w $KMEMLEAK ] || echo clear >$KMEMLEAK
+}
+kmemleak_scan() {
+	[ -w $KMEMLEAK ] || return 0
+	sleep 6
+	echo scan >$KMEMLEAK
+	echo scan >$KMEMLEAK
+	cat $KMEMLEAK >"$1"
+}

@@ -8,6 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 : >"$TAP"
+kmemleak_clear
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
 	for s in "$TOP"/tests/guest/suites/*.sh; do
@@ -24,5 +25,6 @@ for s in "${suites[@]}"; do
 	# Each suite in its own shell, so one cannot break the next.
 	bash "$f"
 done
+kmemleak_scan "$RUNDIR/kmemleak.txt"
 dmesg >"$RUNDIR/dmesg.txt"
 exit 0

@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# stress.sh [SECONDS [c|rust]]: the bounded stress test
+# (tests/guest/stress.sh) in one VM boot, the C/Rust switch flipping (or
+# kept on the path given), then its figures and the verdict ("N passed,
+# N failed"; the kernel log must be clean).  The VM is killed SECONDS + 600 s
+# after boot if the guest's own watchdog did not end the run.
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+DURATION=${1:-120}
+PIN=${2:-}
+case $DURATION in '' | *[!0-9]*) die "stress.sh: SECONDS must be a number" ;; esac
+case $PIN in '' | c | rust) ;; *) die "stress.sh: the path is c or rust" ;; esac
+KDIR=${KDIR:-$CACHE/build/default}
+
+mkdir -p "$CACHE/vm"
+RUNDIR=$(mktemp -d "$CACHE/vm/stress.XXXXXX")
+status=0
+"$TOP/scripts/vm.sh" --kernel "$KDIR" --timeout $((DURATION + 600)) --rundir "$RUNDIR" \
+	-- bash tests/guest/stress.sh "$DURATION" $PIN || status=$?
+info "guest logs in $RUNDIR"
+[ ! -f "$RUNDIR/stress.txt" ] || grep '^stress' "$RUNDIR/stress.txt" || true
+exec python3 "$TOP/scripts/report.py" "$RUNDIR" --status "$status" --no-kunit

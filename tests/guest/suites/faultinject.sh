@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Faults under injected failures, on the C path and on the Rust path of
+# rust_dax in one boot (needs the debug kernel: make check DEBUG=1; skipped
+# on the default kernel).
+#
+# - Allocation failures: tests/progs/fault_inject.c makes the N-th failable
+#   allocation (failslab, fail_page_alloc) of its own thread fail, for
+#   every N a fault reaches (/proc/thread-self/fail-nth: nothing else in the
+#   system is touched).  Both paths must give the same result for every N
+#   (SIGBUS or success, and the right data) and move the result counters
+#   (VM_FAULT_OOM, VM_FAULT_SIGBUS, ...) alike.  The failed GFP_NOWAIT
+#   node allocation of grab_mapping_entry() must be retried through
+#   xas_nomem(): a kretprobe on xas_nomem() counts the retries of the
+#   test program and records the callers.
+# - iomap errors: the xfs errortag bmapifmt makes ->iomap_begin fail with
+#   -EFSCORRUPTED during the fault only; both paths must raise SIGBUS alike.
+# - Leaks: kmemleak (cleared by tests/guest/run.sh after boot) must find
+#   nothing after the suite.
+
+. "$(dirname "$0")/../lib.sh"
+
+PROG=$BIN/fault_inject
+FI=/sys/kernel/debug
+TRACING=/sys/kernel/tracing
+PROBE=rust_dax_nomem
+# The result counters of rust_dax, counted on both paths.
+RESULTS="nopage sigbus oom fallback retry done_cow major"
+
+if [ ! -e /proc/self/fail-nth ] || [ ! -d $FI/failslab ] || [ ! -d $FI/fail_page_alloc ]; then
+	skip faultinject "not a debug kernel (no failslab/fail_page_alloc/fail-nth): make check DEBUG=1"
+	exit 0
+fi
+
+# Every allocation may fail when its turn comes, sleeping ones and order 0
+# included; no messages from the injector itself.
+for f in failslab fail_page_alloc; do
+	echo N >$FI/$f/ignore-gfp-wait
+	echo 0 >$FI/$f/verbose
+done
+echo N >$FI/fail_page_alloc/ignore-gfp-highmem
+echo 0 >$FI/fail_page_alloc/min-order
+
+have_probe=0
+mountpoint -q $TRACING || mount -t tracefs none $TRACING 2>/dev/null || true
+if [ -w $TRACING/kprobe_events ] &&
+	echo "r:$PROBE xas_nomem ret=\$retval:u8" >>$TRACING/kprobe_events 2>/dev/null; then
+	echo 'ret != 0 && comm == "fault_inject"' >$TRACING/events/kprobes/$PROBE/filter
+	echo 1 >$TRACING/options/stacktrace
+	echo 1 >$TRACING/events/kprobes/$PROBE/enable
+	have_probe=1
+fi
+
+# counters FILE: the result counters, one "name value" a line.
+counters() {
+	local c
+	for c in $RESULTS; do
+		echo "$c $(stat_of "$c")"
+	done | sort >"$1"
+}
+
+# delta BEFORE AFTER: the counters that moved, "name +N".
+delta() {
+	join "$1" "$2" | awk '$3 != $2 { printf "%s +%d\n", $1, $3 - $2 }'
+}
+
+# inject FS DIR PATH: the systematic run on PATH; outputs in $LOGS.
+inject() {
+	local fs=$1 dir=$2 path=$3 out=$LOGS/faultinject-$1-$3 retries
+	use_path "$path"
+	[ $have_probe = 0 ] || : >$TRACING/trace
+	counters "$out.before"
+	"$PROG" "$dir" nth >"$out.txt" || return 1
+	counters "$out.after"
+	delta "$out.before" "$out.after" >"$out.counters"
+	echo "counters moved:"
+	cat "$out.counters"
+	echo "cases: $(cut -d' ' -f1 "$out.txt" | sort -u | tr '\n' ' ')"
+	echo "injections: $(grep -c 'injected=y' "$out.txt")," \
+		"SIGBUS: $(grep -c 'result=sigbus' "$out.txt")"
+	grep -q 'injected=y' "$out.txt" || { echo "nothing injected"; return 1; }
+	grep 'injected=n.*result=sigbus' "$out.txt" && { echo "SIGBUS without injection"; return 1; }
+	[ $have_probe = 1 ] || return 0
+	cp $TRACING/trace "$out.trace"
+	retries=$(grep -c "$PROBE:" "$out.trace" || true)
+	echo "xas_nomem retries: $retries"
+	echo "$retries" >"$out.retries"
+	# The retry of the entry store: xas_nomem() called from
+	# grab_mapping_entry() (C) or from the Rust module's.
+	# (grab_mapping_entry() is inlined into its callers.)
+	if [ "$path" = c ]; then
+		grep -q '=> \(grab_mapping_entry\|dax_iomap_p[tm][ed]_fault\)' "$out.trace" ||
+			{ echo "no xas_nomem retry in the C fault path"; return 1; }
+	else
+		grep -q '=> .*rust_dax.*grab_mapping_entry' "$out.trace" ||
+			{ echo "no xas_nomem retry in rust_dax"; return 1; }
+	fi
+}
+
+# same FS: both paths gave the same result for every N and moved the result
+# counters alike.
+same() {
+	local a=$LOGS/faultinject-$1-c b=$LOGS/faultinject-$1-rust
+	diff -u "$a.txt" "$b.txt" || return 1
+	diff -u "$a.counters" "$b.counters" || return 1
+	[ $have_probe = 0 ] || diff -u "$a.retries" "$b.retries"
+}
+
+# errortag PATH: xfs ->iomap_begin fails (-EFSCORRUPTED) during each fault.
+errortag() {
+	local path=$1 dir=$2 out=$LOGS/faultinject-errortag-$1
+	use_path "$path"
+	counters "$out.before"
+	"$PROG" "$dir" plain /sys/fs/xfs/pmem1/errortag/bmapifmt >"$out.txt" || return 1
+	counters "$out.after"
+	delta "$out.before" "$out.after" >"$out.counters"
+	cat "$out.txt" "$out.counters"
+	grep -q 'result=sigbus' "$out.txt"
+}
+
+same_errortag() {
+	local a=$LOGS/faultinject-errortag-c b=$LOGS/faultinject-errortag-rust
+	diff -u "$a.txt" "$b.txt" && diff -u "$a.counters" "$b.counters"
+}
+
+unload_module
+load_module
+
+for fs in ext4 xfs; do
+	dev=$EXT4_DEV
+	[ $fs = xfs ] && dev=$XFS_DEV
+	dir=$MNT/$fs
+	mkfs_mount $fs $dev "$dir"
+	t faultinject/$fs/nth-c inject $fs "$dir" c
+	t faultinject/$fs/nth-rust inject $fs "$dir" rust
+	t faultinject/$fs/same-results same $fs
+	if [ $fs = xfs ]; then
+		if [ -w /sys/fs/xfs/pmem1/errortag/bmapifmt ]; then
+			t faultinject/xfs/errortag-c errortag c "$dir"
+			t faultinject/xfs/errortag-rust errortag rust "$dir"
+			t faultinject/xfs/errortag-same-results same_errortag
+		else
+			skip faultinject/xfs/errortag "no xfs errortags (XFS_DEBUG off)"
+		fi
+	fi
+	rm -rf "${dir:?}"/*
+	umount "$dir"
+done
+use_path rust
+
+if [ $have_probe = 1 ]; then
+	echo 0 >$TRACING/events/kprobes/$PROBE/enable
+	echo 0 >$TRACING/options/stacktrace
+	echo "-:$PROBE" >>$TRACING/kprobe_events
+fi
+
+# kmemleak_clean: nothing leaked since the tests began.
+kmemleak_clean() {
+	kmemleak_scan "$LOGS/kmemleak.txt"
+	cat "$LOGS/kmemleak.txt"
+	[ ! -s "$LOGS/kmemleak.txt" ]
+}
+if [ -w $KMEMLEAK ]; then
+	t faultinject/kmemleak-clean kmemleak_clean
+else
+	skip faultinject/kmemleak-clean "no kmemleak"
+fi
