@@ -376,6 +376,12 @@ fn pte_fault(
     iomap_errp: IomapErrOut<'_>,
 ) -> VmFaultResult {
     let vmf = fault.vmf();
+    let write = vmf.is_write() && vmf.cow_page().is_none();
+    Stats::inc(if write {
+        &STATS.pte_write
+    } else {
+        &STATS.pte_read
+    });
     let Some(entries) = DaxEntries::of_fault(fault) else {
         return VmFaultResult::SIGBUS;
     };
@@ -389,15 +395,9 @@ fn pte_fault(
     }
 
     let mut flags = IomapFlags::from(IomapFlag::Dax) | IomapFlag::Fault;
-    let write = vmf.is_write() && vmf.cow_page().is_none();
     if write {
         flags |= IomapFlag::Write;
     }
-    Stats::inc(if write {
-        &STATS.pte_write
-    } else {
-        &STATS.pte_read
-    });
 
     let mut entry = match grab_mapping_entry(&mut xas, 0) {
         Ok(e) => e,
@@ -412,38 +412,40 @@ fn pte_fault(
     }
 
     let mut ret = VmFaultResult::NONE;
-    let mut iter = fault.iomap_iter(pos, PAGE_SIZE as u64, flags);
-    let error = loop {
-        match iter.next_extent() {
-            Ok(true) => (),
-            Ok(false) => break Ok(()),
-            Err(e) => break Err(e),
-        }
-        if iter.length() < PAGE_SIZE as u64 {
-            kernel::warn_on!(true); // Filesystem corruption?
-            iter.set_status(EIO);
-            continue;
-        }
-        ret = fault_iter(
-            fault,
-            &iter,
-            pfnp.as_deref_mut(),
-            &mut xas,
-            &mut entry,
-            false,
-        );
-        if ret != VmFaultResult::SIGBUS && iter.iomap().flags().contains(IomapMapFlag::New) {
-            count_vm_event(VmEvent::PgMajFault);
-            count_memcg_event_mm(vmf.vma().mm(), VmEvent::PgMajFault);
-            ret |= VmFaultResult::MAJOR;
-        }
-        if !ret.intersects(VmFaultResult::ERROR) {
-            if let Err(e) = iter.advance(PAGE_SIZE as u64) {
-                iter.set_status(e);
+    // The iteration ends (and is dropped in place) with this block.
+    let error = {
+        let mut iter = fault.iomap_iter(pos, PAGE_SIZE as u64, flags);
+        loop {
+            match iter.next_extent() {
+                Ok(true) => (),
+                Ok(false) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+            if iter.length() < PAGE_SIZE as u64 {
+                kernel::warn_on!(true); // Filesystem corruption?
+                iter.set_status(EIO);
+                continue;
+            }
+            ret = fault_iter(
+                fault,
+                &iter,
+                pfnp.as_deref_mut(),
+                &mut xas,
+                &mut entry,
+                false,
+            );
+            if ret != VmFaultResult::SIGBUS && iter.iomap().flags().contains(IomapMapFlag::New) {
+                count_vm_event(VmEvent::PgMajFault);
+                count_memcg_event_mm(vmf.vma().mm(), VmEvent::PgMajFault);
+                ret |= VmFaultResult::MAJOR;
+            }
+            if !ret.intersects(VmFaultResult::ERROR) {
+                if let Err(e) = iter.advance(PAGE_SIZE as u64) {
+                    iter.set_status(e);
+                }
             }
         }
     };
-    drop(iter);
 
     if let Some(errp) = iomap_errp {
         *errp = match error {

@@ -1,21 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What the module did, and the switch between the Rust and the C fault paths, in debugfs:
-//! `rust_dax/stats` (read) and `rust_dax/rust_path` (read and write `0` or `1`).
+//! What the module did, in debugfs `rust_dax/stats`, beside the switch `rust_dax/rust_path`
+//! ([`crate::switch`]).
 
 use kernel::{
     debugfs::{Dir, File},
     mm::fault::VmFaultResult,
     prelude::*,
     sync::atomic::{Atomic, Relaxed},
-    uaccess::UserSliceReader,
 };
 
 macro_rules! stats {
     ($($(#[$doc:meta])* $name:ident,)*) => {
         /// One counter per outcome.
         pub(crate) struct Stats {
-            /// Whether faults are served by the Rust paths (1) or handed to C (0).
+            /// Whether the Rust paths are registered (1) or C serves every call (0), as last
+            /// switched; only shown.
             pub(crate) rust_path: Atomic<i32>,
             $($(#[$doc])* pub(crate) $name: Atomic<u64>,)*
         }
@@ -30,6 +30,9 @@ macro_rules! stats {
 
             fn show(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 writeln!(f, "rust_path {}", self.rust_path.load(Relaxed))?;
+                // Every PTE fault is counted once, as a read or a write.
+                let pte_fault = self.pte_read.load(Relaxed) + self.pte_write.load(Relaxed);
+                writeln!(f, "pte_fault {pte_fault}")?;
                 $(writeln!(f, "{} {}", stringify!($name), self.$name.load(Relaxed))?;)*
                 Ok(())
             }
@@ -37,16 +40,16 @@ macro_rules! stats {
     };
 }
 
+// `pte_fault`, the `dax_iomap_fault()` calls at PTE size, is shown as `pte_read + pte_write`:
+// one counter less to increment on the hot path.
 stats! {
-    /// `dax_iomap_fault()` calls at PTE size.
-    pte_fault,
     /// `dax_iomap_fault()` calls at PMD size.
     pmd_fault,
     /// `dax_iomap_fault()` calls at another size.
     other_fault,
-    /// PTE read faults served in Rust.
+    /// PTE read faults (copy-on-write ones included).
     pte_read,
-    /// PTE write faults served in Rust (copy-on-write ones excluded).
+    /// PTE write faults (copy-on-write ones excluded).
     pte_write,
     /// Holes read: the zero page mapped.
     zero_page,
@@ -87,8 +90,6 @@ stats! {
     entry_lock,
     /// `dax_unlock_folio()` and `dax_unlock_mapping_entry()` calls.
     entry_unlock,
-    /// Calls handed to the C implementation of `fs/dax.c`.
-    handed_to_c,
 }
 
 impl Stats {
@@ -98,14 +99,18 @@ impl Stats {
         counter.fetch_add(1, Relaxed);
     }
 
-    /// Whether the Rust paths serve faults.
+    /// Counts the result of a fault.
     #[inline]
-    pub(crate) fn rust_path(&self) -> bool {
-        self.rust_path.load(Relaxed) != 0
+    pub(crate) fn count_result(&self, ret: VmFaultResult) {
+        // Most faults end here.
+        if ret == VmFaultResult::NOPAGE {
+            Self::inc(&self.nopage);
+        } else {
+            self.count_result_bits(ret);
+        }
     }
 
-    /// Counts the result of a fault, served in Rust or in C.
-    pub(crate) fn count_result(&self, ret: VmFaultResult) {
+    fn count_result_bits(&self, ret: VmFaultResult) {
         let rows = [
             (VmFaultResult::NOPAGE, &self.nopage),
             (VmFaultResult::SIGBUS, &self.sigbus),
@@ -123,46 +128,25 @@ impl Stats {
     }
 }
 
-/// The module's counters and switch.
+/// The module's counters.
 pub(crate) static STATS: Stats = Stats::new();
-
-fn write_rust_path(s: &&'static Stats, reader: &mut UserSliceReader) -> Result {
-    let mut buf = [0u8; 8];
-    let n = reader.len().min(buf.len());
-    reader.read_slice(&mut buf[..n])?;
-    let v = match core::str::from_utf8(&buf[..n]).map_err(|_| EINVAL)?.trim() {
-        "0" => 0,
-        "1" => 1,
-        _ => return Err(EINVAL),
-    };
-    s.rust_path.store(v, Relaxed);
-    Ok(())
-}
 
 /// The debugfs directory `rust_dax` and its files.
 pub(crate) struct DebugFs {
     _stats: Pin<KBox<File<&'static Stats>>>,
-    _rust_path: Pin<KBox<File<&'static Stats>>>,
+    _rust_path: Pin<KBox<File<crate::switch::Switch>>>,
     _dir: Dir,
 }
 
 impl DebugFs {
+    /// Creates the files, registering the fault paths if `rust_path`.
     pub(crate) fn new(rust_path: bool) -> Result<Self> {
-        STATS.rust_path.store(i32::from(rust_path), Relaxed);
         let dir = Dir::new(c"rust_dax");
         let stats = KBox::pin_init(
             dir.read_callback_file(c"stats", &STATS, &|s: &&'static Stats, f| s.show(f)),
             GFP_KERNEL,
         )?;
-        let rust_path = KBox::pin_init(
-            dir.read_write_callback_file(
-                c"rust_path",
-                &STATS,
-                &|s: &&'static Stats, f| writeln!(f, "{}", s.rust_path.load(Relaxed)),
-                &write_rust_path,
-            ),
-            GFP_KERNEL,
-        )?;
+        let rust_path = crate::switch::create(&dir, rust_path)?;
         Ok(Self {
             _stats: stats,
             _rust_path: rust_path,

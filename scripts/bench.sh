@@ -16,7 +16,11 @@ fi
 mkdir -p "$CACHE/vm" "$OUTDIR"
 RUNDIR=$(mktemp -d "$CACHE/vm/bench.XXXXXX")
 status=0
-"$TOP/scripts/vm.sh" --kernel "$KDIR" --timeout "${TIMEOUT:-3600}" --rundir "$RUNDIR" \
+# By default the guest clock counts instructions (vm.sh --icount): rates are
+# then repeatable between boots; BENCH_ICOUNT=0 times with the host clock.
+clock=(--icount)
+[ "${BENCH_ICOUNT:-1}" != 0 ] || clock=()
+"$TOP/scripts/vm.sh" "${clock[@]}" --kernel "$KDIR" --timeout "${TIMEOUT:-3600}" --rundir "$RUNDIR" \
 	-- bash tests/bench/guest.sh || status=$?
 [ "$status" -eq 0 ] || die "the benchmark run failed (status $status); logs in $RUNDIR"
 cp "$RUNDIR/bench.txt" "$OUTDIR/bench.txt"

@@ -22,6 +22,8 @@ DEB_PACKAGES=(
 	qemu-system-x86 e2fsprogs xfsprogs util-linux procps
 	# make kselftest: a device-DAX namespace for the dax kselftest
 	ndctl daxctl
+	# make bench: fio's mmap engine as a real client
+	fio
 )
 # Run-time needs of fstests (make xfstests), not of its build.
 XFSTESTS_PACKAGES=(

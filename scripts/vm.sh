@@ -9,6 +9,11 @@
 #   --timeout SECS   kill the VM after this long (default 1200); status 124
 #   --log FILE       console log (default: RUNDIR/console.log)
 #   --rundir DIR     directory shared read-write with the guest (default: new)
+#   --icount         count instructions: the guest clock advances by one
+#                    nanosecond per instruction executed (QEMU -icount), so
+#                    timings in the guest are instruction counts, free of
+#                    host noise (TCG only, one host thread)
+#   --qemu-opts STR  more options for QEMU (e.g. -plugin for profiling)
 #   --pmem N         number of 2 GiB memmap pmem devices, 1 to 3 (default 2)
 #   --share DIR      also share the host directory DIR read-write with the
 #                    guest at the same path (repeatable)
@@ -27,6 +32,8 @@ RUNDIR=
 PMEM=2
 SHELL_MODE=0
 SHARES=()
+ICOUNT=0
+EXTRA_QEMU_OPTS=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) KOUT=$2; shift 2 ;;
@@ -36,6 +43,8 @@ while [ $# -gt 0 ]; do
 	--pmem) PMEM=$2; shift 2 ;;
 	--share) SHARES+=(--rwdir "$2"); shift 2 ;;
 	--shell) SHELL_MODE=1; shift ;;
+	--icount) ICOUNT=1; shift ;;
+	--qemu-opts) EXTRA_QEMU_OPTS=$2; shift 2 ;;
 	--) shift; break ;;
 	*) die "vm.sh: unknown option $1" ;;
 	esac
@@ -80,6 +89,12 @@ if [ ! -f "$probe" ]; then
 	echo $result >"$probe"
 fi
 [ "$(cat "$probe")" = yes ] && kvm_args=()
+qemu_opts=-no-reboot
+if [ $ICOUNT = 1 ]; then
+	kvm_args=(--disable-kvm)
+	qemu_opts+=" -icount shift=0,sleep=off"
+fi
+[ -z "$EXTRA_QEMU_OPTS" ] || qemu_opts+=" $EXTRA_QEMU_OPTS"
 
 cat >"$RUNDIR/guest.sh" <<EOT
 #!/bin/bash
@@ -99,7 +114,7 @@ vng_args=(
 	--run "$BZIMAGE" --skip-modules --user root
 	--memory "$MEMORY" --cpus 2 "${kvm_args[@]}"
 	--rwdir "$RUNDIR" "${SHARES[@]}" --append "$append"
-	--qemu-opts=-no-reboot
+	--qemu-opts="$qemu_opts"
 )
 if [ $SHELL_MODE = 1 ]; then
 	exec "$VENV/bin/vng" "${vng_args[@]}"

@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Guest side of 'make bench': every workload of fault_bench, on ext4 and
-# xfs, alternately on the C path and the Rust path of one loaded rust_dax,
-# ROUNDS times; plus the cost of the seam (the C path with the module not
-# loaded against loaded and switched to C).  Writes "fs workload path
-# round rate" lines to $RUST_DAX_RUNDIR/bench.txt.
+# Guest side of 'make bench': every workload of fault_bench and two fio
+# mmap jobs, on ext4 and xfs, alternately on the C path and the Rust path
+# of one loaded rust_dax, ROUNDS times; plus the cost of the seam (the C
+# path with the module not loaded against loaded and switched to C) and
+# the lower bound of anonymous faults.  Writes "fs workload path round
+# rate" lines to $RUST_DAX_RUNDIR/bench.txt (rate: faults per second, or
+# KiB/s for the fio jobs).
 
 . "$(dirname "$0")/../guest/lib.sh"
 
@@ -17,7 +19,7 @@ WORKLOADS=(read-hole write-alloc refault cow sync-write threads-diff threads-sam
 # Sizes so that a run takes about a second under TCG.
 mib_of() {
 	case $1 in
-	read-hole | refault | threads-diff | threads-same) echo 256 ;;
+	read-hole | refault | threads-diff | threads-same | anon-*) echo 256 ;;
 	cow) echo 128 ;;
 	write-alloc) echo 32 ;;
 	sync-write) echo 8 ;;
@@ -28,10 +30,35 @@ mib_of() {
 
 run() { # fs workload path round file
 	local rate
-	rate=$("$BIN/fault_bench" "$2" "$5" "$(mib_of "$2")" 2 | sed -n 's/.*rate=\([0-9]*\).*/\1/p')
+	case $2 in
+	fio-*) rate=$(run_fio "$2" "$5") ;;
+	*) rate=$("$BIN/fault_bench" "$2" "$5" "$(mib_of "$2")" 2 |
+		sed -n 's/.*rate=\([0-9]*\).*/\1/p') ;;
+	esac
 	[ -n "$rate" ] || rate=0
 	echo "$1 $2 $3 $4 $rate" | tee -a "$OUT"
 }
+
+# run_fio JOB FILE: fio's mmap engine on a new file; prints KiB/s.
+run_fio() {
+	local rw json
+	case $1 in
+	fio-randwrite) rw=randwrite ;;
+	fio-read) rw=read ;;
+	esac
+	rm -f "$2"
+	json=$(fio --name="$1" --filename="$2" --ioengine=mmap --rw=$rw --bs=4k \
+		--size=64m --randrepeat=1 --output-format=json 2>/dev/null) || return 0
+	python3 -c 'import json, sys
+j = json.load(sys.stdin)["jobs"][0]
+print(int(j["write"]["bw"] + j["read"]["bw"]))' <<<"$json"
+	rm -f "$2"
+}
+if command -v fio >/dev/null; then
+	WORKLOADS+=(fio-randwrite fio-read)
+else
+	echo "# fio not installed (make deps): no fio jobs" | tee -a "$OUT"
+fi
 
 for fs in ext4 xfs; do
 	case $fs in
@@ -51,7 +78,12 @@ for fs in ext4 xfs; do
 				run $fs "$w" $path "$round" "$dir/bench"
 			done
 		done
-		# The seam: C with nothing registered against C through the module.
+		# The lower bound: anonymous page faults of the same kinds.
+		for w in anon-read anon-write; do
+			run anon "$w" anon "$round" "$dir/unused"
+		done
+		# The seam: C without the module against C with the module loaded
+		# and switched off.
 		for w in refault write-alloc; do
 			unload_module
 			run $fs "$w" c-unloaded "$round" "$dir/bench"

@@ -12,6 +12,10 @@
  *   pmd-read     reads of allocated blocks through a 2 MiB aligned mapping
  *   threads-diff refault from THREADS threads, on different pages
  *   threads-same refault from THREADS threads, on the same pages
+ *   anon-read    first touch, reads of private anonymous memory (FILE unused):
+ *                the lower bound of read-hole
+ *   anon-write   first touch, writes of private anonymous memory: the lower
+ *                bound of write-alloc
  *
  * Every workload touches one byte a page (a PMD for pmd-read).  The
  * mappings of the page workloads start one page after a 2 MiB boundary, so
@@ -110,7 +114,7 @@ int main(int argc, char **argv)
 	double t0, t1;
 	long f0, f1;
 	size_t off, step = PAGE;
-	int i;
+	int i, anon;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: fault_bench WORKLOAD FILE MIB [THREADS]\n");
@@ -119,15 +123,24 @@ int main(int argc, char **argv)
 	w = argv[1];
 	size = strtoul(argv[3], NULL, 0) << 20;
 	nthreads = argc > 4 ? atoi(argv[4]) : 2;
-	fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || ftruncate(fd, size)) {
+	anon = !strncmp(w, "anon-", 5);
+	fd = anon ? -1 : open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (!anon && (fd < 0 || ftruncate(fd, size))) {
 		perror(argv[2]);
 		return 2;
 	}
-	if (strcmp(w, "read-hole") && strcmp(w, "write-alloc") && strcmp(w, "sync-write"))
+	if (!anon && strcmp(w, "read-hole") && strcmp(w, "write-alloc") &&
+	    strcmp(w, "sync-write"))
 		fill();
 
-	if (!strcmp(w, "sync-write"))
+	if (anon) {
+		/* Page faults like the file workloads: no transparent huge pages. */
+		map = map_file(MAP_PRIVATE | MAP_ANONYMOUS, PROT_READ | PROT_WRITE, PAGE);
+		if (map != MAP_FAILED && madvise((void *)map, size, MADV_NOHUGEPAGE)) {
+			perror("madvise");
+			return 2;
+		}
+	} else if (!strcmp(w, "sync-write"))
 		map = map_file(MAP_SHARED_VALIDATE | MAP_SYNC, PROT_READ | PROT_WRITE, PAGE);
 	else if (!strcmp(w, "cow"))
 		map = map_file(MAP_PRIVATE, PROT_READ | PROT_WRITE, PAGE);
@@ -144,13 +157,15 @@ int main(int argc, char **argv)
 
 	f0 = faults();
 	t0 = now();
-	if (!strcmp(w, "read-hole") || !strcmp(w, "refault") || !strcmp(w, "pmd-read")) {
+	if (!strcmp(w, "read-hole") || !strcmp(w, "refault") || !strcmp(w, "pmd-read") ||
+	    !strcmp(w, "anon-read")) {
 		uint64_t s = 0;
 
 		for (off = 0; off < size; off += step)
 			s += map[off];
 		sink = s;
-	} else if (!strcmp(w, "write-alloc") || !strcmp(w, "cow") || !strcmp(w, "sync-write")) {
+	} else if (!strcmp(w, "write-alloc") || !strcmp(w, "cow") || !strcmp(w, "sync-write") ||
+		   !strcmp(w, "anon-write")) {
 		for (off = 0; off < size; off += step)
 			map[off] = (uint8_t)off;
 	} else if (!strcmp(w, "threads-diff") || !strcmp(w, "threads-same")) {
@@ -172,7 +187,9 @@ int main(int argc, char **argv)
 	printf("faults=%ld secs=%.6f rate=%.0f\n", f1 - f0, t1 - t0,
 	       (f1 - f0) / (t1 - t0));
 	munmap((void *)map, size);
-	close(fd);
-	unlink(argv[2]);
+	if (!anon) {
+		close(fd);
+		unlink(argv[2]);
+	}
 	return 0;
 }

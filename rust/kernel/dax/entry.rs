@@ -29,6 +29,7 @@ pub struct EntryKey(bindings::dax_entry_key);
 
 impl EntryKey {
     /// The index of the first page of the entry waited for.
+    #[inline]
     pub fn entry_start(&self) -> usize {
         self.0.entry_start
     }
@@ -37,6 +38,7 @@ impl EntryKey {
 // SAFETY: `EntryKey` is a transparent wrapper of `struct dax_entry_key`, which is what every
 // wake-up on the DAX entry wait queues passes (`dax_wake_entry()` and [`wake_entry`]).
 unsafe impl WakeKey for EntryKey {
+    #[inline]
     fn matches(&self, key: &Self) -> bool {
         // The same comparison as `dax_entry_wake_function()`.
         self.0.xa == key.0.xa && self.0.entry_start == key.0.entry_start
@@ -117,22 +119,26 @@ pub struct DaxPfn(usize);
 
 impl DaxPfn {
     /// The pfn of the first page of `mapping`.
+    #[inline]
     pub fn of(mapping: &crate::dax::device::DaxMapping<'_>) -> Self {
         DaxPfn(mapping.pfn())
     }
 
     /// The page frame number.
+    #[inline]
     pub fn pfn(self) -> usize {
         self.0
     }
 
     /// The pfn a filesystem passes to `dax_finish_sync_fault()`: the one that the fault
     /// returned with `VM_FAULT_NEEDDSYNC`, which came from `dax_direct_access()`.
+    #[inline]
     pub(crate) fn from_sync_fault(pfn: usize) -> Self {
         DaxPfn(pfn)
     }
 
     /// Maps this page writable with a PTE for `vmf` (`dax_insert_pfn_mkwrite()` at order 0).
+    #[inline]
     pub fn insert_pte_mkwrite(
         self,
         vmf: &crate::mm::fault::VmFault,
@@ -142,6 +148,7 @@ impl DaxPfn {
 
     /// Maps the PMD of DAX memory starting at this pfn writable for `vmf`
     /// (`dax_insert_pfn_mkwrite()` at PMD order).
+    #[inline]
     pub fn insert_pmd_mkwrite(
         self,
         vmf: &crate::mm::fault::VmFault,
@@ -181,69 +188,82 @@ fn insert(
 
 impl DaxEntry {
     /// An empty entry of `order`, only used for locking (`DAX_EMPTY`).
+    #[inline]
     pub fn empty(order: u32) -> Self {
         // INVARIANT: An empty entry has no pfn.
         DaxEntry(EMPTY | if order > 0 { PMD } else { 0 })
     }
 
     /// An entry for DAX memory (`dax_make_entry(pfn, pmd ? DAX_PMD : 0)`).
+    #[inline]
     pub fn new(pfn: DaxPfn, pmd: bool) -> Self {
         // INVARIANT: `pfn` came from `dax_direct_access()`.
         DaxEntry((pfn.0 << SHIFT) | if pmd { PMD } else { 0 })
     }
 
     /// A zero-page entry for a read fault at `address` (`DAX_ZERO_PAGE`).
+    #[inline]
     pub fn zero_page(address: usize) -> Self {
         // INVARIANT: The zero page always has a `struct page`.
         DaxEntry((crate::mm::fault::zero_pfn(address) << SHIFT) | ZERO_PAGE)
     }
 
     /// A huge zero-page entry for the huge zero folio `folio` (`DAX_PMD | DAX_ZERO_PAGE`).
+    #[inline]
     pub fn huge_zero_page(folio: &crate::mm::folio::Folio) -> Self {
         // INVARIANT: The huge zero folio has `struct page`s and is never freed while mapped.
         DaxEntry((folio.pfn() << SHIFT) | PMD | ZERO_PAGE)
     }
 
+    #[inline]
     fn from_xa(e: Entry) -> Option<Self> {
         e.value().map(DaxEntry)
     }
 
+    #[inline]
     fn to_xa(self) -> Entry {
         // The value fits: pfns are far below `isize::MAX >> DAX_SHIFT`.
         Entry::from_value(self.0 & Entry::MAX_VALUE).unwrap_or(Entry::NULL)
     }
 
     /// The page frame number (`dax_to_pfn()`).
+    #[inline]
     pub fn pfn(self) -> usize {
         self.0 >> SHIFT
     }
 
     /// Whether the entry is locked (`dax_is_locked()`).
+    #[inline]
     pub fn is_locked(self) -> bool {
         self.0 & LOCKED != 0
     }
 
     /// Whether this is a PMD entry (`dax_is_pmd_entry()`).
+    #[inline]
     pub fn is_pmd(self) -> bool {
         self.0 & PMD != 0
     }
 
     /// Whether this is a PTE entry (`dax_is_pte_entry()`).
+    #[inline]
     pub fn is_pte(self) -> bool {
         !self.is_pmd()
     }
 
     /// Whether this is a zero-page entry (`dax_is_zero_entry()`).
+    #[inline]
     pub fn is_zero(self) -> bool {
         self.0 & ZERO_PAGE != 0
     }
 
     /// Whether this is an empty entry (`dax_is_empty_entry()`).
+    #[inline]
     pub fn is_empty(self) -> bool {
         self.0 & EMPTY != 0
     }
 
     /// The order of the entry (`dax_entry_order()`).
+    #[inline]
     pub fn order(self) -> u32 {
         if self.is_pmd() {
             PMD_ORDER
@@ -254,6 +274,7 @@ impl DaxEntry {
 
     /// The size of the memory the entry maps: 0 for zero-page and empty entries
     /// (`dax_entry_size()`).
+    #[inline]
     pub fn size(self) -> usize {
         if self.is_zero() || self.is_empty() {
             0
@@ -264,6 +285,7 @@ impl DaxEntry {
 
     /// The `struct page` of the entry's first page, for `dax_lock_mapping_entry()`'s caller;
     /// null for zero-page and empty entries.
+    #[inline]
     pub fn page_ptr(self) -> *mut bindings::page {
         if self.is_zero() || self.is_empty() {
             return core::ptr::null_mut();
@@ -273,16 +295,19 @@ impl DaxEntry {
     }
 
     /// The raw XArray entry, as the trace events record it.
+    #[inline]
     pub fn as_raw_entry(self) -> *mut crate::ffi::c_void {
         self.to_xa().as_ptr()
     }
 
     /// The same entry, locked.
+    #[inline]
     pub fn locked(self) -> Self {
         DaxEntry(self.0 | LOCKED)
     }
 
     /// The same entry, unlocked.
+    #[inline]
     pub fn unlocked(self) -> Self {
         DaxEntry(self.0 & !LOCKED)
     }
@@ -314,22 +339,26 @@ impl EntryCookie {
     pub const FAILED: EntryCookie = EntryCookie(0);
 
     /// The cookie for `entry`, just locked.
+    #[inline]
     fn locked(entry: DaxEntry) -> Self {
         EntryCookie(entry.unlocked().to_xa().as_ptr() as usize)
     }
 
     /// The cookie a caller of the unlock functions passes back, which one of the lock functions
     /// (of this implementation or of the C one) returned.
+    #[inline]
     pub(crate) fn from_raw(raw: usize) -> Self {
         EntryCookie(raw)
     }
 
     /// The raw `dax_entry_t`.
+    #[inline]
     pub fn as_raw(self) -> usize {
         self.0
     }
 
     /// The locked entry, if the cookie stands for one.
+    #[inline]
     fn entry(self) -> Option<DaxEntry> {
         if self == Self::NONE_NEEDED || self == Self::FAILED {
             return None;
@@ -375,6 +404,7 @@ pub struct DaxEntries<'a> {
 impl<'a> DaxEntries<'a> {
     /// The entries of `mapping`, if it is the address space of a DAX file, for the duration of a
     /// fault on it.
+    #[inline]
     pub fn of_fault(fault: &super::fault::DaxFault<'a>) -> Option<Self> {
         // The fault keeps the mapping valid and the filesystem its DAX device bound.
         Self::of_mapping(fault.mapping())
@@ -384,6 +414,7 @@ impl<'a> DaxEntries<'a> {
     /// handling looks for the entry of a folio of it (`'a` is at most an RCU read-side section
     /// or the duration of a `dax_lock_mapping_entry()` call, during which the filesystem keeps
     /// the inode and its DAX device).
+    #[inline]
     pub fn of_mapping(mapping: &'a AddressSpace) -> Option<Self> {
         if !mapping.is_dax() {
             return None;
@@ -415,16 +446,19 @@ impl<'a> DaxEntries<'a> {
     }
 
     /// The entries of the file of `vmf`, if it is a DAX file, for the duration of the fault.
+    #[inline]
     pub fn of_vmf(vmf: &'a crate::mm::fault::VmFault) -> Option<Self> {
         Self::of_mapping(vmf.mapping()?)
     }
 
     /// The address space.
+    #[inline]
     pub fn mapping(&self) -> &'a AddressSpace {
         self.mapping
     }
 
     /// An operation state at `index`, for an entry of `order` (`XA_STATE_ORDER()`).
+    #[inline]
     pub fn state(&self, index: usize, order: u32) -> DaxXaState<'a> {
         DaxXaState {
             xas: XaState::new_order(self.xa, index, order),
@@ -441,32 +475,38 @@ pub struct DaxXaState<'a> {
 
 impl<'a> DaxXaState<'a> {
     /// The index.
+    #[inline]
     pub fn index(&self) -> usize {
         self.xas.index()
     }
 
     /// Moves to `index` (`xas_set()`).
+    #[inline]
     pub fn set(&mut self, index: usize) {
         self.xas.set(index)
     }
 
     /// Restarts the walk (`xas_reset()`).
+    #[inline]
     pub fn reset(&mut self) {
         self.xas.reset()
     }
 
     /// The entries this state works on.
+    #[inline]
     pub fn entries(&self) -> DaxEntries<'a> {
         self.entries
     }
 
     /// The error recorded by the last operation.
+    #[inline]
     pub fn error(&self) -> Result<(), crate::error::Error> {
         self.xas.error()
     }
 
     /// Allocates what the last store lacked, with the mapping's allocation flags minus
     /// `__GFP_HIGHMEM`, without the lock (`xas_nomem()`); returns whether to retry.
+    #[inline]
     pub fn nomem(&mut self) -> bool {
         let gfp = self.entries.mapping.gfp_mask() & !bindings::__GFP_HIGHMEM;
         // SAFETY: The state is valid and the lock is not held (a guard would borrow `self`).
@@ -474,6 +514,7 @@ impl<'a> DaxXaState<'a> {
     }
 
     /// Takes the `i_pages` lock with interrupts disabled.
+    #[inline]
     pub fn lock_irq(&mut self) -> DaxXaGuard<'_, 'a> {
         let entries = self.entries;
         DaxXaGuard {
@@ -484,6 +525,7 @@ impl<'a> DaxXaState<'a> {
 
     /// Unlocks `entry`, which the caller locked at this index, and wakes the next waiter
     /// (`dax_unlock_entry()`).
+    #[inline]
     pub fn unlock_entry(&mut self, entry: DaxEntry) {
         crate::warn_on!(entry.is_locked());
         self.reset();
@@ -499,6 +541,7 @@ impl DaxXaState<'_> {
     /// Unlocks the entry of `cookie` at this index, if the cookie stands for a locked entry
     /// (`dax_unlock_entry()` as called by `dax_unlock_folio()` and
     /// `dax_unlock_mapping_entry()`).
+    #[inline]
     pub fn unlock_cookie(&mut self, cookie: EntryCookie) {
         if let Some(entry) = cookie.entry() {
             self.unlock_entry(entry)
@@ -514,15 +557,18 @@ pub struct DaxXaGuard<'s, 'a> {
 
 impl<'s, 'a> DaxXaGuard<'s, 'a> {
     /// The index.
+    #[inline]
     pub fn index(&self) -> usize {
         self.g.index()
     }
 
     /// Moves to `index` (`xas_set()`).
+    #[inline]
     pub fn set(&mut self, index: usize) {
         self.g.set(index)
     }
 
+    #[inline]
     fn classify(e: Entry) -> Lookup {
         if e.is_null() {
             Lookup::None
@@ -535,23 +581,27 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
     }
 
     /// Loads the entry at the index (`xas_load()`).
+    #[inline]
     pub fn load(&mut self) -> Lookup {
         Self::classify(self.g.load())
     }
 
     /// Stores `entry`, returning the entry that was there (`xas_store()`); on failure the
     /// state records the error.
+    #[inline]
     fn store(&mut self, entry: DaxEntry) -> Option<DaxEntry> {
         self.g.store(entry.to_xa()).and_then(DaxEntry::from_xa)
     }
 
     /// Removes the entry at the index (`xas_store(xas, NULL)`).
+    #[inline]
     pub fn erase(&mut self) {
         self.g.store(Entry::NULL);
     }
 
     /// Locks `entry`, found at the index, for memory-failure handling and returns the cookie
     /// that unlocks it (`dax_lock_entry()` in `dax_lock_folio()`).
+    #[inline]
     pub fn lock_entry_cookie(&mut self, entry: DaxEntry) -> EntryCookie {
         self.lock_entry(entry);
         EntryCookie::locked(entry)
@@ -559,50 +609,59 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
 
     /// Locks `entry`, found at the index, by storing it with `DAX_LOCKED`; returns the entry
     /// stored before (`dax_lock_entry()`).
+    #[inline]
     pub fn lock_entry(&mut self, entry: DaxEntry) -> Option<DaxEntry> {
         self.store(entry.locked())
     }
 
     /// Stores `new`, locked, in place of the locked entry `old` (`dax_lock_entry(xas, new)` in
     /// `dax_insert_entry()`); warns if `old` was not the entry there.
+    #[inline]
     pub fn replace_locked(&mut self, old: DaxEntry, new: DaxEntry) {
         let was = self.lock_entry(new);
         crate::warn_on!(was != Some(old.locked()));
     }
 
     /// The error recorded by the last operation (`xas_error()`).
+    #[inline]
     pub fn error(&self) -> Result<(), crate::error::Error> {
         self.g.state().error()
     }
 
     /// Records an error in the state (`xas_set_err()`).
+    #[inline]
     pub fn set_err(&mut self, err: crate::error::Error) {
         self.g.set_err(err)
     }
 
     /// Whether the entry at the index has `mark`.
+    #[inline]
     pub fn get_mark(&mut self, mark: Mark) -> bool {
         self.g.get_mark(mark)
     }
 
     /// Sets `mark` on the entry at the index.
+    #[inline]
     pub fn set_mark(&mut self, mark: Mark) {
         self.g.set_mark(mark)
     }
 
     /// Clears `mark` on the entry at the index.
+    #[inline]
     pub fn clear_mark(&mut self, mark: Mark) {
         self.g.clear_mark(mark)
     }
 
     /// Adds `delta` to the number of pages of the mapping (`mapping->nrpages`), which the
     /// `i_pages` lock protects.
+    #[inline]
     pub fn nrpages_add(&mut self, delta: isize) {
         // SAFETY: The `i_pages` lock of the mapping is held (the guard).
         unsafe { self.entries.mapping.nrpages_add(delta) }
     }
 
     /// Wakes the waiters for `entry` at the index (`dax_wake_entry()`).
+    #[inline]
     pub fn wake(&mut self, entry: DaxEntry, mode: WakeMode) {
         wake_entry(self.entries.xa, self.index(), entry.to_xa(), mode)
     }
@@ -709,12 +768,14 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
     }
 
     /// Drops the lock.
+    #[inline]
     pub fn unlock(self) {}
 }
 
 impl DaxEntry {
     /// Maps this PMD entry's memory, starting at `pfn`, with a PMD for `vmf`, holding a
     /// reference to the entry's folio meanwhile.
+    #[inline]
     pub fn insert_pmd(
         self,
         entries: &DaxEntries<'_>,
@@ -727,6 +788,7 @@ impl DaxEntry {
 
     /// Maps page `pfn` of this entry's memory with a PTE for `vmf`, holding a reference to the
     /// entry's folio meanwhile.
+    #[inline]
     pub fn insert_pte(
         self,
         entries: &DaxEntries<'_>,

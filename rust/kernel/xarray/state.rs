@@ -256,7 +256,10 @@ impl<'a> XaState<'a> {
     #[inline]
     pub fn new_order(xa: &'a ValueXArray, index: usize, order: u32) -> Self {
         let mut xas = Self::new(xa, index);
-        xas.set_order(index, order);
+        // Order 0 is what `new` set up; only larger orders need `xas_set_order`.
+        if order != 0 {
+            xas.set_order(index, order);
+        }
         xas
     }
 
@@ -297,12 +300,14 @@ impl<'a> XaState<'a> {
     /// The error recorded in the state, if any (`xas_error`).
     #[inline]
     pub fn error(&self) -> Result<(), Error> {
-        // SAFETY: `self.xas` is a valid state.
-        let err = unsafe { bindings::xas_error(&self.xas) };
-        if err == 0 {
-            Ok(())
+        // `xa_err(xas->xa_node)`, open-coded because it is on every fault path: an error is an
+        // internal entry (low bits `10`) at or above `xa_mk_internal(-MAX_ERRNO)`.
+        let node = self.xas.xa_node.addr();
+        let first_err = ((-(bindings::MAX_ERRNO as isize)) << 2 | 2) as usize;
+        if node & 3 == 2 && node >= first_err {
+            Err(Error::from_errno(((node as isize) >> 2) as i32))
         } else {
-            Err(Error::from_errno(err))
+            Ok(())
         }
     }
 
