@@ -78,7 +78,6 @@ static const char *op_name(unsigned int op)
 static const char *const stat_names[] = {
 	"pte_fault", "pmd_fault", "pte_read", "pte_write", "zero_page",
 	"pmd_served", "huge_zero_page", "cow", "nopage", "sigbus", "fallback",
-	"handed_to_c",
 };
 #define NR_STATS (sizeof(stat_names) / sizeof(stat_names[0]))
 

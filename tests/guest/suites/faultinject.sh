@@ -9,8 +9,9 @@
 #   allocation (failslab, fail_page_alloc) of its own thread fail, for
 #   every N a fault reaches (/proc/thread-self/fail-nth: nothing else in the
 #   system is touched).  Both paths must give the same result for every N
-#   (SIGBUS or success, and the right data) and move the result counters
-#   (VM_FAULT_OOM, VM_FAULT_SIGBUS, ...) alike.  The failed GFP_NOWAIT
+#   (SIGBUS or success, and the right data) and end the same number of
+#   faults with each result (VM_FAULT_OOM, VM_FAULT_SIGBUS, ..., from the
+#   dax_pte_fault_done and dax_pmd_fault_done events).  The failed GFP_NOWAIT
 #   node allocation of grab_mapping_entry() must be retried through
 #   xas_nomem(): a kretprobe on xas_nomem() counts the retries of the
 #   test program and records the callers.
@@ -25,8 +26,9 @@ PROG=$BIN/fault_inject
 FI=/sys/kernel/debug
 TRACING=/sys/kernel/tracing
 PROBE=rust_dax_nomem
-# The result counters of rust_dax, counted on both paths.
-RESULTS="nopage sigbus oom fallback retry done_cow major"
+# The fault results, from the events both paths fire at the end of a fault
+# (rust_dax counts nothing on the C path: switched off, it is unregistered).
+DONE_EVENTS="dax_pte_fault_done dax_pmd_fault_done"
 
 if [ ! -e /proc/self/fail-nth ] || [ ! -d $FI/failslab ] || [ ! -d $FI/fail_page_alloc ]; then
 	skip faultinject "not a debug kernel (no failslab/fail_page_alloc/fail-nth): make check DEBUG=1"
@@ -44,6 +46,12 @@ echo 0 >$FI/fail_page_alloc/min-order
 
 have_probe=0
 mountpoint -q $TRACING || mount -t tracefs none $TRACING 2>/dev/null || true
+# Room for every event of a systematic run.
+echo 65536 >$TRACING/buffer_size_kb
+for e in $DONE_EVENTS; do
+	echo "comm == \"fault_inject\"" >$TRACING/events/fs_dax/$e/filter
+	echo 1 >$TRACING/events/fs_dax/$e/enable
+done
 if [ -w $TRACING/kprobe_events ] &&
 	echo "r:$PROBE xas_nomem ret=\$retval:u8" >>$TRACING/kprobe_events 2>/dev/null; then
 	echo 'ret != 0 && comm == "fault_inject"' >$TRACING/events/kprobes/$PROBE/filter
@@ -52,24 +60,25 @@ if [ -w $TRACING/kprobe_events ] &&
 	have_probe=1
 fi
 
-# counters FILE: the result counters, one "name value" a line.
+# counters FILE: the results of the faults traced since the trace was
+# cleared, one "NAME N" a line (NOPAGE, SIGBUS, OOM, MAJOR, ...).
 counters() {
-	local c
-	for c in $RESULTS; do
-		echo "$c $(stat_of "$c")"
-	done | sort >"$1"
+	grep -E "($(echo $DONE_EVENTS | tr ' ' '|')):" $TRACING/trace |
+		awk '{ n = split($NF, f, "|"); for (i = 1; i <= n; i++) c[f[i]]++ }
+		END { for (k in c) print k, c[k] }' | sort >"$1"
 }
 
 # delta BEFORE AFTER: the counters that moved, "name +N".
 delta() {
-	join "$1" "$2" | awk '$3 != $2 { printf "%s +%d\n", $1, $3 - $2 }'
+	join -a 2 -e 0 -o 0,1.2,2.2 "$1" "$2" |
+		awk '$3 != $2 { printf "%s +%d\n", $1, $3 - $2 }'
 }
 
 # inject FS DIR PATH: the systematic run on PATH; outputs in $LOGS.
 inject() {
 	local fs=$1 dir=$2 path=$3 out=$LOGS/faultinject-$1-$3 retries
 	use_path "$path"
-	[ $have_probe = 0 ] || : >$TRACING/trace
+	: >$TRACING/trace
 	counters "$out.before"
 	"$PROG" "$dir" nth >"$out.txt" || return 1
 	counters "$out.after"
@@ -98,8 +107,8 @@ inject() {
 	fi
 }
 
-# same FS: both paths gave the same result for every N and moved the result
-# counters alike.
+# same FS: both paths gave the same result for every N and the same fault
+# results.
 same() {
 	local a=$LOGS/faultinject-$1-c b=$LOGS/faultinject-$1-rust
 	diff -u "$a.txt" "$b.txt" || return 1
@@ -111,6 +120,7 @@ same() {
 errortag() {
 	local path=$1 dir=$2 out=$LOGS/faultinject-errortag-$1
 	use_path "$path"
+	: >$TRACING/trace
 	counters "$out.before"
 	"$PROG" "$dir" plain /sys/fs/xfs/pmem1/errortag/bmapifmt >"$out.txt" || return 1
 	counters "$out.after"
