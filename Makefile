@@ -30,6 +30,8 @@ SUITES ?=
 TIMEOUT ?= 1200
 PROGS := $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
 CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
+# Libraries of single programs (Debian packages installed by scripts/deps.sh).
+LDLIBS_pmem2_client := -lpmem2
 
 .PHONY: all help deps kernel module progs build check run bench shell lint fmt clean
 
@@ -69,7 +71,7 @@ module: kernel
 
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p tests/bin
-	$(CC) $(CFLAGS_PROGS) -o $@ $<
+	$(CC) $(CFLAGS_PROGS) -o $@ $< $(LDLIBS_$*)
 
 progs: $(PROGS)
 

@@ -18,6 +18,8 @@ DEB_PACKAGES=(
 	libclang-19-dev llvm-19
 	# VM and guest tests
 	qemu-system-x86 e2fsprogs xfsprogs util-linux procps
+	# guest test programs: a real MAP_SYNC client (PMDK)
+	libpmem2-dev
 )
 
 need_apt=()
