@@ -15,21 +15,59 @@ TESTS="mapped write misaligned hole small-vma eof private-write pte-present shor
 COUNTERS="pmd_served pmd_mapped huge_zero_page pmd_fallback_layout pmd_fallback_colour
 	pmd_fallback_private_write pmd_fallback_outside_vma pmd_fallback_beyond_eof
 	pmd_fallback_pte_entry pmd_fallback_iomap pmd_fallback_hole cow"
+# Counted on both paths: the PMD faults, the fallback results, and the
+# faults of other sizes (PUD faults, which fall back, depending on where the
+# mapping lands: a first fault in a 1 GiB range without a page table).
+CALLS="pmd_fault fallback other_fault"
+
+T=/sys/kernel/tracing
+mountpoint -q "$T" || mount -t tracefs nodev "$T"
+EV=$T/events/fs_dax/dax_pmd_fault_done/enable
+
+# pmd_traced FILE TEST...: run pmd_faults TEST... with the dax_pmd_fault_done
+# event on, its events to FILE.
+pmd_traced() {
+	local out=$1 rc=0
+	shift
+	echo 0 >"$T/tracing_on"
+	echo >"$T/trace"
+	echo 1 >"$EV"
+	echo 1 >"$T/tracing_on"
+	"$BIN/pmd_faults" "$@" || rc=$?
+	echo 0 >"$T/tracing_on"
+	echo 0 >"$EV"
+	grep -o 'dax_pmd_fault_done: .*' "$T/trace" >"$out" || true
+	return $rc
+}
 
 # pmd FS PATH TEST DIR: run TEST of pmd_faults, then check the counters of
 # the module moved as the test wants on the Rust path, and not at all on C.
+# The PMD faults and fallbacks of the run go to DIR/TEST-PATH.calls.
 pmd() {
 	local fs=$1 path=$2 test=$3 dir=$4 c d out aligned
 	declare -A before delta
-	for c in $COUNTERS; do
+	for c in $COUNTERS $CALLS; do
 		before[$c]=$(stat_of "$c")
 	done
-	out=$("$BIN/pmd_faults" "$test" "$dir/$test-$path") || { echo "$out"; return 1; }
+	out=$(pmd_traced "$dir/$test-$path.trace" "$test" "$dir/$test-$path") ||
+		{ echo "$out"; return 1; }
 	echo "$out"
-	for c in $COUNTERS; do
+	for c in $COUNTERS $CALLS; do
 		delta[$c]=$(($(stat_of "$c") - before[$c]))
 	done
 	echo "counters ($path):$(for c in $COUNTERS; do printf ' %s +%s' "$c" "${delta[$c]}"; done)"
+	printf 'pmd_fault +%s\npmd fallbacks +%s\n' "${delta[pmd_fault]}" \
+		"$((delta[fallback] - delta[other_fault]))" | tee "$dir/$test-$path.calls"
+	aligned=$(echo "$out" | awk '$1 == "aligned" { print $2 }')
+	case $test in
+	mapped | write)
+		# Whichever path serves them, the PMD faults that mapped a PMD
+		# are the aligned chunks (the tracepoint fires from both).
+		d=$(grep -c 'NOPAGE$' "$dir/$test-$path.trace" || true)
+		echo "dax_pmd_fault_done NOPAGE: $d"
+		[ "$d" -eq "$aligned" ] || return 1
+		;;
+	esac
 	if [ "$path" = c ]; then
 		for c in $COUNTERS; do
 			[ "${delta[$c]}" -eq 0 ] || { echo "$c moved on the C path"; return 1; }
@@ -42,7 +80,6 @@ pmd() {
 		delta[pmd_fallback_beyond_eof])) ] || { echo "layout total wrong"; return 1; }
 	case $test in
 	mapped | write)
-		aligned=$(echo "$out" | awk '$1 == "aligned" { print $2 }')
 		[ "${delta[pmd_mapped]}" -eq "$aligned" ] || return 1
 		# su=2m makes xfs align its extents: PMDs must be seen there.
 		[ "$fs" != xfs ] || [ "$aligned" -ge 1 ]
@@ -79,6 +116,15 @@ for fs in xfs ext4; do
 		done
 		t "pmd/$fs/$test/c-and-rust-agree" \
 			test "${result[$test/c]%% - *}" = "${result[$test/rust]%% - *}"
+		# Where the layout does not decide, both paths take the same PMD
+		# faults and fall back as often.
+		case $test in
+		mapped | write) ;;
+		*)
+			t "pmd/$fs/$test/same-pmd-faults-and-fallbacks" \
+				cmp "$dir/$test-c.calls" "$dir/$test-rust.calls"
+			;;
+		esac
 	done
 	umount "$dir"
 	unload_module
