@@ -31,6 +31,8 @@ TIMEOUT ?= $(if $(filter 1,$(DEBUG)),3600,1200)
 DURATION ?= 120
 PROGS := $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
 CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
+# Libraries of single programs (Debian packages installed by scripts/deps.sh).
+LDLIBS_pmem2_client := -lpmem2
 
 .PHONY: all help deps deps-xfstests kernel module progs build check run bench stress shell lint \
 	fmt clean kselftest xfstests
@@ -78,7 +80,7 @@ module: kernel
 
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p tests/bin
-	$(CC) $(CFLAGS_PROGS) -o $@ $<
+	$(CC) $(CFLAGS_PROGS) -o $@ $< $(LDLIBS_$*)
 
 progs: $(PROGS)
 

@@ -21,7 +21,7 @@ use kernel::{
     },
     page::{PAGE_SHIFT, PAGE_SIZE},
     prelude::*,
-    sync::wait::WakeMode,
+    sync::{atomic::Atomic, wait::WakeMode},
     xarray::state::Mark,
 };
 
@@ -194,6 +194,7 @@ fn pmd_load_hole(
 ) -> VmFaultResult {
     let vmf = fault.vmf();
     let Some(zero) = vmf.huge_zero_folio() else {
+        Stats::inc(&STATS.pmd_fallback_hole);
         trace::dax_pmd_load_hole_fallback(fault.inode(), vmf, *entry);
         return VmFaultResult::FALLBACK;
     };
@@ -202,6 +203,8 @@ fn pmd_load_hole(
     if ret == VmFaultResult::NOPAGE {
         Stats::inc(&STATS.huge_zero_page);
         trace::dax_pmd_load_hole(fault.inode(), vmf, &zero, *entry);
+    } else if ret == VmFaultResult::FALLBACK {
+        Stats::inc(&STATS.pmd_fallback_hole);
     }
     ret
 }
@@ -314,17 +317,21 @@ fn fault_iter(
     let shared = iomap.flags().contains(IomapMapFlag::Shared);
     if kind != Some(IomapType::Mapped) && !shared {
         kernel::warn_on!(true);
-        return if pmd {
-            VmFaultResult::FALLBACK
-        } else {
-            VmFaultResult::SIGBUS
-        };
+        if pmd {
+            Stats::inc(&STATS.pmd_fallback_iomap);
+            return VmFaultResult::FALLBACK;
+        }
+        return VmFaultResult::SIGBUS;
     }
 
     let guard = DaxReadGuard::new();
     let m = match direct_access(iter, &guard, pos, size) {
         Ok(m) => m,
-        Err(_) if pmd => return VmFaultResult::FALLBACK,
+        Err(_) if pmd => {
+            // Not contiguous or not aligned at PMD size.
+            Stats::inc(&STATS.pmd_fallback_iomap);
+            return VmFaultResult::FALLBACK;
+        }
         Err(e) => return fault_return(Err(e)),
     };
     let pfn = DaxPfn::of(&m);
@@ -351,7 +358,11 @@ fn fault_iter(
     }
 
     if pmd {
-        entry.insert_pmd(&xas.entries(), vmf, pfn, write)
+        let ret = entry.insert_pmd(&xas.entries(), vmf, pfn, write);
+        if ret == VmFaultResult::NOPAGE {
+            Stats::inc(&STATS.pmd_mapped);
+        }
+        ret
     } else {
         entry.insert_pte(&xas.entries(), vmf, pfn, write)
     }
@@ -462,8 +473,12 @@ fn pte_fault(
 }
 
 /// `dax_fault_check_fallback()`: whether a PMD cannot map this fault, so that it must fall back
-/// to PTEs.
-fn check_fallback(fault: &DaxFault<'_>, index: usize, max_pgoff: usize) -> bool {
+/// to PTEs; if so, the counter of the reason.
+fn check_fallback(
+    fault: &DaxFault<'_>,
+    index: usize,
+    max_pgoff: usize,
+) -> Option<&'static Atomic<u64>> {
     let vmf = fault.vmf();
     let vma = vmf.vma();
     let pmd_size = PAGE_SIZE << PMD_ORDER;
@@ -473,18 +488,21 @@ fn check_fallback(fault: &DaxFault<'_>, index: usize, max_pgoff: usize) -> bool 
     // of the file, so that a PMD range of the page table overlaps exactly with a PMD range of
     // the page cache.
     if (vmf.pgoff() & PG_PMD_COLOUR) != ((vmf.address() >> PAGE_SHIFT) & PG_PMD_COLOUR) {
-        return true;
+        return Some(&STATS.pmd_fallback_colour);
     }
     // Fall back to PTEs if we are going to copy on write.
     if vmf.is_write() && vma.flags() & vm_flags::SHARED == 0 {
-        return true;
+        return Some(&STATS.pmd_fallback_private_write);
     }
     // If the PMD would extend outside the VMA.
     if pmd_addr < vma.start() || pmd_addr + pmd_size > vma.end() {
-        return true;
+        return Some(&STATS.pmd_fallback_outside_vma);
     }
     // If the PMD would extend beyond the file size.
-    (index | PG_PMD_COLOUR) >= max_pgoff
+    if (index | PG_PMD_COLOUR) >= max_pgoff {
+        return Some(&STATS.pmd_fallback_beyond_eof);
+    }
+    None
 }
 
 /// `dax_iomap_pmd_fault()`.
@@ -523,34 +541,48 @@ fn pmd_fault(
     }
 
     let mut ret = VmFaultResult::FALLBACK;
-    if check_fallback(fault, xas.index(), max_pgoff) {
+    if let Some(reason) = check_fallback(fault, xas.index(), max_pgoff) {
         Stats::inc(&STATS.pmd_fallback_layout);
+        Stats::inc(reason);
     } else {
         // This gives an empty PMD entry, a zero PMD entry or a DAX PMD; if it cannot (a PTE
         // entry is in the range, for instance), it gives VM_FAULT_FALLBACK.
         match grab_mapping_entry(xas, PMD_ORDER) {
-            Err(r) => ret = r,
+            Err(r) => {
+                if r == VmFaultResult::FALLBACK {
+                    Stats::inc(&STATS.pmd_fallback_pte_entry);
+                }
+                ret = r;
+            }
             Ok(mut entry) => {
                 // Mixed reads and writes of private mappings can race with a PTE fault that
                 // overlaps this PMD: then just return, and the fault will be retried.
                 if !vmf.pmd_is_none() && !vmf.pmd_is_trans_huge() {
+                    Stats::inc(&STATS.pmd_raced);
                     ret = VmFaultResult::NONE;
                 } else {
                     Stats::inc(&STATS.pmd_served);
                     let pos = (xas.index() as i64) << PAGE_SHIFT;
                     let len = (PAGE_SIZE << PMD_ORDER) as u64;
                     let mut iter = fault.iomap_iter(pos, len, flags);
+                    // Whether a fallback is counted by `fault_iter()`.
+                    let mut counted = false;
                     while let Ok(true) = iter.next_extent() {
                         if iter.length() < len {
                             // Actually ends the iteration: nothing was advanced.
                             continue;
                         }
+                        counted = true;
                         ret = fault_iter(fault, &iter, pfnp.as_deref_mut(), xas, &mut entry, true);
                         if ret != VmFaultResult::FALLBACK {
                             if let Err(e) = iter.advance(len) {
                                 iter.set_status(e);
                             }
                         }
+                    }
+                    // An extent shorter than the PMD, or no extent at all.
+                    if ret == VmFaultResult::FALLBACK && !counted {
+                        Stats::inc(&STATS.pmd_fallback_iomap);
                     }
                 }
                 xas.unlock_entry(entry);
@@ -595,7 +627,13 @@ fn insert_pfn_mkwrite(vmf: &VmFault, pfn: DaxPfn, order: u32) -> VmFaultResult {
     g.unlock();
     let ret = match order {
         0 => pfn.insert_pte_mkwrite(vmf),
-        PMD_ORDER => pfn.insert_pmd_mkwrite(vmf),
+        PMD_ORDER => {
+            let ret = pfn.insert_pmd_mkwrite(vmf);
+            if ret == VmFaultResult::NOPAGE {
+                Stats::inc(&STATS.pmd_mapped);
+            }
+            ret
+        }
         _ => VmFaultResult::FALLBACK,
     };
     xas.unlock_entry(entry);

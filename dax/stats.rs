@@ -57,9 +57,30 @@ stats! {
     pmd_served,
     /// Holes read at PMD size: the huge zero folio mapped.
     huge_zero_page,
+    /// DAX PMDs mapped by PMD faults served in Rust (huge zero folios not included).
+    pmd_mapped,
     /// PMD faults falling back because of the mapping or file layout
-    /// (`dax_fault_check_fallback()`).
+    /// (`dax_fault_check_fallback()`): the sum of the four `pmd_fallback_` counters below.
     pmd_fallback_layout,
+    /// ... because the PMD offset (colour) of the address differs from that of the file
+    /// offset: a misaligned mapping.
+    pmd_fallback_colour,
+    /// ... because of a write to a private mapping (copy on write is done at PTE size).
+    pmd_fallback_private_write,
+    /// ... because the PMD would extend outside the VMA.
+    pmd_fallback_outside_vma,
+    /// ... because the PMD would extend beyond the end of the file.
+    pmd_fallback_beyond_eof,
+    /// PMD faults falling back because a PTE entry is already in the PMD range of the mapping
+    /// (`grab_mapping_entry()`).
+    pmd_fallback_pte_entry,
+    /// PMD faults falling back because the extent is shorter than the PMD or cannot be mapped
+    /// at PMD size (its memory is not contiguous or not aligned).
+    pmd_fallback_iomap,
+    /// PMD faults of holes falling back because the huge zero folio could not be had.
+    pmd_fallback_hole,
+    /// PMD faults that found a PTE table set up meanwhile (retried).
+    pmd_raced,
     /// Copy-on-write faults of private mappings.
     cow,
     /// Blocks of shared extents filled from the source before mapping.

@@ -24,6 +24,8 @@ DEB_PACKAGES=(
 	ndctl daxctl
 	# make bench: fio's mmap engine as a real client
 	fio
+	# guest test programs: a real MAP_SYNC client (PMDK)
+	libpmem2-dev
 )
 # Run-time needs of fstests (make xfstests), not of its build.
 XFSTESTS_PACKAGES=(

@@ -31,6 +31,11 @@ t() {
 	fi
 }
 
+# last_result: the TAP line of the last test (ok or not ok).
+last_result() {
+	grep -E '^(not )?ok - ' "$TAP" | tail -n 1
+}
+
 # skip NAME REASON
 skip() {
 	echo "ok - $1 # SKIP $2" >>"$TAP"

@@ -1,25 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmd_faults TEST FILE: PMD faults on a file of a DAX filesystem whose
- * extents are 2 MiB aligned (xfs made with -d su=2m).  Prints the faults
- * the process took; exit 0 on success, 1 on a wrong result, 2 on error.
+ * pmd_faults TEST FILE: PMD faults on a file of a DAX filesystem.  Prints
+ * the faults the process took; exit 0 on success, 1 on a wrong result, 2
+ * on error.  Where a test expects PMDs, it asks FIEMAP first which 2 MiB
+ * chunks of the file lie in one extent that starts 2 MiB aligned on the
+ * device ("aligned" chunks): those must take one fault for the whole chunk,
+ * the others one fault per page.  The last line of mapped and write is
+ * "aligned N", for the caller to compare with the module's counters.
  *
- *   mapped      8 MiB of allocated blocks, mapped 2 MiB aligned: a byte of
- *               each 2 MiB, then every page, reads right; the faults taken
- *               are printed (PMDs where the blocks are aligned, pages where
- *               not: the layout is the filesystem's)
- *   misaligned  the same file mapped one page off: PMDs cannot be used,
- *               every page read takes a fault
- *   hole        a sparse 8 MiB file mapped aligned: reads see zeros with one
- *               fault per 2 MiB (huge zero folio); then writes replace it,
- *               and pread sees the data
+ *   mapped        16 MiB written with pwrite, mapped 2 MiB aligned: every
+ *                 page of every chunk reads right
+ *   write         the same file written through the mapping, every page;
+ *                 pread sees the data
+ *   misaligned    the same file mapped one page off: PMDs cannot be used,
+ *                 every page read takes a fault
+ *   hole          a sparse file mapped aligned: reads see zeros with one
+ *                 fault per 2 MiB (huge zero folio); then writes replace it,
+ *                 and pread sees the data
+ *   small-vma     a 1 MiB mapping of the file: the PMD would not fit in the
+ *                 VMA, every page takes a fault
+ *   eof           a 3 MiB file mapped 4 MiB: the PMD of the second chunk
+ *                 would extend beyond the end of the file, every page takes
+ *                 a fault; the page at the end gives SIGBUS
+ *   private-write a private mapping written: copy on write at PTE size,
+ *                 every page takes a fault, the file is unchanged
+ *   pte-present   a page read through a misaligned mapping leaves a PTE
+ *                 entry in the file; an aligned mapping of its chunk then
+ *                 falls back to pages
+ *   short         a page of every chunk punched out: the extents are
+ *                 shorter than a PMD, every page takes a fault, the punched
+ *                 pages read zeros
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -28,7 +50,11 @@
 
 #define PAGE 4096UL
 #define PMD (2UL << 20)
-#define SIZE (8 * PMD)
+#define CHUNKS 8
+#define SIZE (CHUNKS * PMD)
+#define SEED 31
+#define WSEED 47
+#define PUNCH_PAGE 100
 
 static long faults(void)
 {
@@ -38,90 +64,274 @@ static long faults(void)
 	return ru.ru_minflt + ru.ru_majflt;
 }
 
-static uint8_t *map_at(int fd, size_t skew, int prot)
+/* Map @len bytes of @fd from 0 at a 2 MiB aligned address plus @skew. */
+static uint8_t *map_at(int fd, size_t len, size_t skew, int prot, int flags)
 {
 	uint8_t *p, *a;
 
-	p = mmap(NULL, SIZE + 2 * PMD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, len + 2 * PMD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	a = (uint8_t *)(((uintptr_t)p + PMD - 1) & ~(PMD - 1)) + skew;
-	a = mmap(a, SIZE, prot, MAP_SHARED | MAP_FIXED, fd, 0);
+	a = mmap(a, len, prot, flags | MAP_FIXED, fd, 0);
 	return a == MAP_FAILED ? NULL : a;
 }
 
-static int write_file(int fd)
+/*
+ * Fill [0, size) with the pattern.  The blocks are allocated first in one
+ * go, so that the filesystem can place them aligned (written piecemeal, xfs
+ * and ext4 allocate as they go, and their extents rarely are).
+ */
+static int write_file(int fd, size_t size)
 {
 	static uint8_t buf[1 << 16];
 	size_t off, i;
 
-	for (off = 0; off < SIZE; off += sizeof(buf)) {
+	if (fallocate(fd, 0, 0, size))
+		return -1;
+	for (off = 0; off < size; off += sizeof(buf)) {
 		for (i = 0; i < sizeof(buf); i++)
-			buf[i] = pattern(off + i, 31);
+			buf[i] = pattern(off + i, SEED);
 		if (pwrite(fd, buf, sizeof(buf), off) != sizeof(buf))
 			return -1;
 	}
 	return fsync(fd);
 }
 
-/* Read a byte of every @step of the mapping; return the faults taken. */
-static long touch(volatile uint8_t *p, size_t step, int check, int *bad)
+/* Check [0, size) of the file with pread against @want(off). */
+static int pread_check(int fd, size_t size, uint8_t (*want)(size_t))
+{
+	static uint8_t buf[1 << 16];
+	size_t off, i;
+
+	for (off = 0; off < size; off += sizeof(buf)) {
+		if (pread(fd, buf, sizeof(buf), off) != sizeof(buf))
+			return -1;
+		for (i = 0; i < sizeof(buf); i++) {
+			if (buf[i] != want(off + i)) {
+				fprintf(stderr, "pread: offset %zu: %#x, want %#x\n",
+					off + i, buf[i], want(off + i));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static uint8_t want_written(size_t off) { return pattern(off, SEED); }
+/* The write test stores the WSEED pattern into the first byte of each page. */
+static uint8_t want_rewritten(size_t off)
+{
+	return pattern(off, off % PAGE ? SEED : WSEED);
+}
+
+static uint8_t want_punched(size_t off)
+{
+	return (off % PMD) / PAGE == PUNCH_PAGE ? 0 : pattern(off, SEED);
+}
+
+/*
+ * FIEMAP: which 2 MiB chunks of the file lie in one extent (physically
+ * contiguous records merged) whose device offset is 2 MiB aligned.
+ */
+static int aligned_chunks(int fd, int aligned[CHUNKS])
+{
+	const __u32 bad = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
+			  FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_NOT_ALIGNED |
+			  FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_SHARED;
+	struct fiemap *fm;
+	unsigned int n = 512, i, c;
+	__u64 log = 0, phys = 0, len = 0;
+
+	fm = calloc(1, sizeof(*fm) + n * sizeof(struct fiemap_extent));
+	if (!fm)
+		return -1;
+	fm->fm_length = SIZE;
+	fm->fm_flags = FIEMAP_FLAG_SYNC;
+	fm->fm_extent_count = n;
+	if (ioctl(fd, FS_IOC_FIEMAP, fm)) {
+		perror("FIEMAP");
+		free(fm);
+		return -1;
+	}
+	memset(aligned, 0, CHUNKS * sizeof(int));
+	for (i = 0; i <= fm->fm_mapped_extents; i++) {
+		struct fiemap_extent *e = &fm->fm_extents[i];
+		int last = i == fm->fm_mapped_extents;
+
+		/* Extend the run [log, log + len) at phys, or close it. */
+		if (!last && !(e->fe_flags & bad) && len &&
+		    e->fe_logical == log + len && e->fe_physical == phys + len) {
+			len += e->fe_length;
+			continue;
+		}
+		for (c = 0; c < CHUNKS && len; c++) {
+			__u64 s = c * PMD;
+
+			if (s >= log && s + PMD <= log + len &&
+			    (phys + (s - log)) % PMD == 0)
+				aligned[c] = 1;
+		}
+		if (last)
+			break;
+		if (e->fe_flags & bad) {
+			len = 0;
+			continue;
+		}
+		log = e->fe_logical;
+		phys = e->fe_physical;
+		len = e->fe_length;
+	}
+	for (c = 0; c < CHUNKS; c++)
+		printf("chunk %u: %s\n", c, aligned[c] ? "aligned" : "not aligned");
+	free(fm);
+	return 0;
+}
+
+/*
+ * Touch every page of every chunk (read, or write the WSEED pattern), and
+ * check aligned chunks take one fault, the others one per page.
+ */
+static int chunk_faults(uint8_t *p, const int aligned[CHUNKS], int write)
+{
+	volatile uint8_t *v = p;
+	int c, bad = 0, n = 0;
+	size_t off;
+	long f;
+
+	for (c = 0; c < CHUNKS; c++) {
+		f = faults();
+		for (off = c * PMD; off < (c + 1) * PMD; off += PAGE) {
+			if (write) {
+				v[off] = pattern(off, WSEED);
+			} else if (v[off] != pattern(off, SEED)) {
+				fprintf(stderr, "offset %zu reads wrong\n", off);
+				bad = 1;
+			}
+		}
+		f = faults() - f;
+		printf("chunk %d: %ld faults\n", c, f);
+		if (aligned[c] ? f != 1 : f < (long)(PMD / PAGE)) {
+			fprintf(stderr, "chunk %d: %ld faults, want %s\n", c, f,
+				aligned[c] ? "1" : "one per page");
+			bad = 1;
+		}
+		n += aligned[c];
+	}
+	printf("aligned %d\n", n);
+	return bad;
+}
+
+/* Read every page of [from, to) and count the faults. */
+static long touch_pages(volatile uint8_t *p, size_t from, size_t to,
+			uint8_t (*want)(size_t), int *bad)
 {
 	long f = faults();
 	size_t off;
 
-	for (off = 0; off < SIZE; off += step) {
-		uint8_t want = check ? pattern(off, 31) : 0;
-
-		if (p[off] != want)
+	for (off = from; off < to; off += PAGE) {
+		if (p[off] != want(off)) {
+			fprintf(stderr, "offset %zu reads %#x, want %#x\n", off,
+				p[off], want(off));
 			*bad = 1;
+		}
 	}
 	return faults() - f;
 }
 
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Whether reading *p gives SIGBUS. */
+static int gives_sigbus(volatile uint8_t *p)
+{
+	struct sigaction sa, old;
+	int bus = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_jmp, 1))
+		bus = 1;
+	else
+		(void)*p;
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+static int per_page(const char *what, long f, long pages)
+{
+	printf("%s: %ld faults for %ld pages\n", what, f, pages);
+	return f < pages;
+}
+
 int main(int argc, char **argv)
 {
-	int fd, bad = 0;
+	const char *test;
+	int fd, bad = 0, aligned[CHUNKS];
+	size_t off, size = SIZE;
 	uint8_t *p;
 	long f;
-	size_t off;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: pmd_faults mapped|misaligned|hole FILE\n");
+		fprintf(stderr, "usage: pmd_faults mapped|write|misaligned|hole|small-vma|"
+			"eof|private-write|pte-present|short FILE\n");
 		return 2;
 	}
+	test = argv[1];
+	if (!strcmp(test, "eof"))
+		size = PMD + PMD / 2;
 	fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || ftruncate(fd, SIZE)) {
+	if (fd < 0 || ftruncate(fd, size)) {
 		perror(argv[2]);
 		return 2;
 	}
-	if (strcmp(argv[1], "hole") && write_file(fd)) {
+	if (strcmp(test, "hole") && write_file(fd, size)) {
 		perror("write");
 		return 2;
 	}
-	p = map_at(fd, strcmp(argv[1], "misaligned") ? 0 : PAGE, PROT_READ | PROT_WRITE);
-	if (!p) {
-		perror("mmap");
-		return 2;
-	}
-	if (!strcmp(argv[1], "mapped")) {
-		f = touch(p, PMD, 1, &bad);
-		printf("faults %ld for %lu PMDs\n", f, SIZE / PMD);
-		if (bad || f > (long)(SIZE / PMD))
-			return 1;
-		f = touch(p, PAGE, 1, &bad);
-		printf("faults %ld reading every page\n", f);
-		return bad ? 1 : 0;
-	}
-	if (!strcmp(argv[1], "misaligned")) {
-		f = touch(p, PAGE, 1, &bad);
-		printf("faults %ld for %lu pages\n", f, SIZE / PAGE);
-		return bad || f < (long)(SIZE / PAGE) ? 1 : 0;
-	}
-	if (!strcmp(argv[1], "hole")) {
-		uint8_t b;
 
-		f = touch(p, PMD, 0, &bad);
+	if (!strcmp(test, "mapped") || !strcmp(test, "write")) {
+		int write = !strcmp(test, "write");
+
+		if (aligned_chunks(fd, aligned))
+			return 2;
+		p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
+		if (!p) {
+			perror("mmap");
+			return 2;
+		}
+		bad = chunk_faults(p, aligned, write);
+		munmap(p, SIZE);
+		if (write && pread_check(fd, SIZE, want_rewritten))
+			bad = 1;
+		return bad;
+	}
+	if (!strcmp(test, "misaligned")) {
+		p = map_at(fd, SIZE, PAGE, PROT_READ, MAP_SHARED);
+		if (!p) {
+			perror("mmap");
+			return 2;
+		}
+		f = touch_pages(p, 0, SIZE, want_written, &bad);
+		return per_page("misaligned", f, SIZE / PAGE) || bad;
+	}
+	if (!strcmp(test, "hole")) {
+		p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
+		if (!p) {
+			perror("mmap");
+			return 2;
+		}
+		f = faults();
+		for (off = 0; off < SIZE; off += PMD)
+			if (p[off] || p[off + PMD - 1])
+				bad = 1;
+		f = faults() - f;
 		printf("faults %ld for %lu PMDs of holes\n", f, SIZE / PMD);
 		if (bad || f > (long)(SIZE / PMD))
 			return 1;
@@ -129,6 +339,8 @@ int main(int argc, char **argv)
 			p[off + 7] = 0xa5;
 		munmap(p, SIZE);
 		for (off = 0; off < SIZE; off += PMD) {
+			uint8_t b;
+
 			if (pread(fd, &b, 1, off + 7) != 1 || b != 0xa5)
 				return 1;
 			if (pread(fd, &b, 1, off + 8) != 1 || b != 0)
@@ -136,6 +348,87 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	fprintf(stderr, "unknown test %s\n", argv[1]);
+	if (!strcmp(test, "small-vma")) {
+		p = map_at(fd, PMD / 2, 0, PROT_READ, MAP_SHARED);
+		if (!p) {
+			perror("mmap");
+			return 2;
+		}
+		f = touch_pages(p, 0, PMD / 2, want_written, &bad);
+		return per_page("1 MiB mapping", f, PMD / 2 / PAGE) || bad;
+	}
+	if (!strcmp(test, "eof")) {
+		p = map_at(fd, 2 * PMD, 0, PROT_READ, MAP_SHARED);
+		if (!p) {
+			perror("mmap");
+			return 2;
+		}
+		f = touch_pages(p, PMD, size, want_written, &bad);
+		if (per_page("chunk ending at EOF", f, (size - PMD) / PAGE))
+			bad = 1;
+		if (!gives_sigbus(p + size)) {
+			fprintf(stderr, "no SIGBUS reading at EOF\n");
+			bad = 1;
+		}
+		return bad;
+	}
+	if (!strcmp(test, "private-write")) {
+		volatile uint8_t *v;
+
+		p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		if (!p) {
+			perror("mmap");
+			return 2;
+		}
+		v = p;
+		f = faults();
+		for (off = 0; off < PMD; off += PAGE)
+			v[off] = pattern(off, WSEED);
+		f = faults() - f;
+		for (off = 0; off < PMD; off += PAGE)
+			if (v[off] != pattern(off, WSEED) ||
+			    v[off + 1] != pattern(off + 1, SEED))
+				bad = 1;
+		munmap(p, SIZE);
+		if (pread_check(fd, SIZE, want_written))
+			bad = 1;
+		return per_page("private writes", f, PMD / PAGE) || bad;
+	}
+	if (!strcmp(test, "pte-present")) {
+		uint8_t *q = map_at(fd, SIZE, PAGE, PROT_READ, MAP_SHARED);
+
+		if (!q) {
+			perror("mmap");
+			return 2;
+		}
+		/* One page of chunk 0 through PTEs: a PTE entry in the file. */
+		if (q[5 * PAGE] != pattern(5 * PAGE, SEED))
+			bad = 1;
+		munmap(q, SIZE);
+		p = map_at(fd, SIZE, 0, PROT_READ, MAP_SHARED);
+		if (!p) {
+			perror("mmap");
+			return 2;
+		}
+		f = touch_pages(p, 0, PMD, want_written, &bad);
+		return per_page("chunk with a PTE entry", f, PMD / PAGE) || bad;
+	}
+	if (!strcmp(test, "short")) {
+		for (off = 0; off < SIZE; off += PMD) {
+			if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				      off + PUNCH_PAGE * PAGE, PAGE)) {
+				perror("punch");
+				return 2;
+			}
+		}
+		p = map_at(fd, SIZE, 0, PROT_READ, MAP_SHARED);
+		if (!p) {
+			perror("mmap");
+			return 2;
+		}
+		f = touch_pages(p, 0, SIZE, want_punched, &bad);
+		return per_page("chunks with a page punched out", f, SIZE / PAGE) || bad;
+	}
+	fprintf(stderr, "unknown test %s\n", test);
 	return 2;
 }
