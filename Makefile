@@ -27,11 +27,12 @@ OWN_KERNEL := 1
 endif
 
 SUITES ?=
+LINT_C := dax/fault_api.c include/rust_dax.h $(wildcard tests/modules/*/*.c)
 TIMEOUT ?= 1200
 PROGS := $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
 CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 
-.PHONY: all help deps kernel module progs build check run bench shell lint fmt clean
+.PHONY: all help deps kernel module client progs build check run bench shell lint fmt clean
 
 all: build
 
@@ -43,7 +44,8 @@ help:
 	@echo 'make deps      install the packages and tools the project needs'
 	@echo 'make kernel    fetch, patch, configure and build Linux $(shell . scripts/kernel.version; echo $$KERNEL_DEB_VERSION)'
 	@echo 'make module    build dax/ into rust_dax.ko against KDIR=$(KDIR)'
-	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/'
+	@echo 'make client    build the C test module $(CLIENT) (uses rust_dax.ko)'
+	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
 
@@ -67,13 +69,20 @@ LOCK_EXCL := mkdir -p $(CACHE) && flock $(CACHE)/kernel.lock
 module: kernel
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
 
+# The C test module that uses the fault API of rust_dax.ko, built the way
+# an out-of-tree user would be: against rust_dax's Module.symvers.
+CLIENT := tests/modules/dax_client
+client: module
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS_PROGS) -o $@ $<
 
 progs: $(PROGS)
 
-build: module progs
+build: module client progs
 
 check: build
 	@KDIR=$(KDIR) scripts/check.sh --timeout $(TIMEOUT) $(SUITES)
@@ -105,10 +114,14 @@ endif
 	@echo '==> checkpatch --strict: patches/'
 	@cd / && for p in $(CURDIR)/patches/*.patch; do [ -e "$$p" ] || continue; \
 		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q "$$p" || exit 1; done
+	@echo '==> checkpatch --strict: C of the module and the test module'
+	@cd / && $(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q -f \
+		$(addprefix $(CURDIR)/,$(LINT_C))
 	@echo '==> ok: lint'
 
 clean:
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean
 	rm -rf tests/bin
 
 endif
