@@ -117,6 +117,8 @@ endif
 	@echo '==> checkpatch --strict: C of the module and the test module'
 	@cd / && $(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q -f \
 		$(addprefix $(CURDIR)/,$(LINT_C))
+	@echo '==> kernel-doc: C of the module and the test module'
+	@$(KDIR)/source/scripts/kernel-doc -none -Wall -Werror $(LINT_C)
 	@echo '==> ok: lint'
 
 clean:
