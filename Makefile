@@ -27,6 +27,7 @@ OWN_KERNEL := 1
 endif
 
 SUITES ?=
+LINT_C := dax/fault_api.c include/rust_dax.h $(wildcard tests/modules/*/*.c)
 TIMEOUT ?= $(if $(filter 1,$(DEBUG)),3600,1200)
 DURATION ?= 120
 PROGS := $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
@@ -34,8 +35,8 @@ CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 # Libraries of single programs (Debian packages installed by scripts/deps.sh).
 LDLIBS_pmem2_client := -lpmem2
 
-.PHONY: all help deps deps-xfstests kernel module progs build check run bench stress shell lint \
-	fmt clean kselftest xfstests
+.PHONY: all help deps deps-xfstests kernel module client progs build check run bench stress \
+	shell lint fmt clean kselftest xfstests
 
 all: build
 
@@ -51,7 +52,8 @@ help:
 	@echo 'make deps-xfstests  install what running fstests needs (not fstests)'
 	@echo 'make kernel    fetch, patch, configure and build Linux $(shell . scripts/kernel.version; echo $$KERNEL_DEB_VERSION)'
 	@echo 'make module    build dax/ into rust_dax.ko against KDIR=$(KDIR)'
-	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/'
+	@echo 'make client    build the C test module $(CLIENT) (uses rust_dax.ko)'
+	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
 
@@ -78,13 +80,20 @@ LOCK_EXCL := mkdir -p $(CACHE) && flock $(CACHE)/kernel-$(FLAVOUR).lock
 module: kernel
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
 
+# The C test module that uses the fault API of rust_dax.ko, built the way
+# an out-of-tree user would be: against rust_dax's Module.symvers.
+CLIENT := tests/modules/dax_client
+client: module
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS_PROGS) -o $@ $< $(LDLIBS_$*)
 
 progs: $(PROGS)
 
-build: module progs
+build: module client progs
 
 check: build
 	@KDIR=$(KDIR) scripts/check.sh --timeout $(TIMEOUT) $(SUITES)
@@ -125,10 +134,16 @@ endif
 	@echo '==> checkpatch --strict: patches/'
 	@cd / && for p in $(CURDIR)/patches/*.patch; do [ -e "$$p" ] || continue; \
 		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q "$$p" || exit 1; done
+	@echo '==> checkpatch --strict: C of the module and the test module'
+	@cd / && $(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q -f \
+		$(addprefix $(CURDIR)/,$(LINT_C))
+	@echo '==> kernel-doc: C of the module and the test module'
+	@$(KDIR)/source/scripts/kernel-doc -none -Wall -Werror $(LINT_C)
 	@echo '==> ok: lint'
 
 clean:
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean
 	rm -rf tests/bin
 
 endif

@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The fault API of rust_dax (__dax_fault(), dax_fault()) used by a C module,
+# tests/modules/dax_client: it maps preallocated files of a DAX ext4 through
+# its own devices and vm_operations_struct and serves their faults with
+# dax_fault() (/dev/dax_client_fault) and with __dax_fault() under its own
+# rw-semaphore (/dev/dax_client_locked).  Data written through its mappings
+# reaches the files (read(2), also after a remount), MAP_SYNC writes go
+# through the sync completion, on the C and the Rust path in one boot.  The
+# client does not load without rust_dax, and holds rust_dax while loaded.
+#
+# ext4 only: the client builds its block map with bmap(), and xfs has no
+# ->bmap for DAX files.
+
+. "$(dirname "$0")/../lib.sh"
+
+CLIENT=$TOP/tests/modules/dax_client/dax_client.ko
+CDBG=/sys/kernel/debug/dax_client
+SIZE=$((2 * 1024 * 1024 + 5 * 4096))
+dir=$MNT/client
+
+client_loaded() { grep -q '^dax_client ' /proc/modules; }
+
+load_client() {
+	insmod "$CLIENT" fault_file="$1" locked_file="$2"
+}
+
+client_stat() { cat "$CDBG/dax_client_$1/$2"; }
+
+declare -A before
+# snap: remember the counters of rust_dax and of the client.
+snap() {
+	local k
+	for k in pte_fault pte_write sync_needed sync_finished finish_sync_fault; do
+		before[$k]=$(stat_of $k)
+	done
+	for k in fault locked; do
+		before[$k/faults]=$(client_stat $k faults)
+		before[$k/sync]=$(client_stat $k sync_completed)
+	done
+}
+
+# delta NAME: how much a counter of rust_dax grew since snap.
+delta() { echo $(($(stat_of "$1") - ${before[$1]})); }
+
+# cdelta DEV NAME: the same for a counter of the client.
+cdelta() {
+	local k=$2
+	[ "$k" = sync_completed ] && k=sync
+	echo $(($(client_stat "$1" "$2") - ${before[$1/$k]}))
+}
+
+# client_write PATH DEV SEED: write through the client's mapping, check
+# that its fault handler served the faults on the path asked for.
+client_write() {
+	local path=$1 dev=$2 seed=$3 faults writes
+	snap
+	"$BIN/client_map" write "/dev/dax_client_$dev" "$SIZE" "$seed" || return 1
+	faults=$(delta pte_fault)
+	writes=$(delta pte_write)
+	echo "client faults $(cdelta "$dev" faults); rust: pte_fault $faults, pte_write $writes"
+	[ "$(cdelta "$dev" faults)" -gt 0 ] || return 1
+	case $path in
+	rust) [ "$faults" -gt 0 ] && [ "$writes" -gt 0 ] ;;
+	# The module is not registered: fs/dax.c serves the client's calls.
+	c) [ "$faults" -eq 0 ] && [ "$writes" -eq 0 ] ;;
+	esac
+}
+
+# client_sync_write PATH DEV SEED: write through a MAP_SYNC mapping; every
+# write fault needs the sync completion (the client reports IOMAP_F_DIRTY).
+client_sync_write() {
+	local path=$1 dev=$2 seed=$3 calls needed finished own pages=$((SIZE / 4096))
+	snap
+	"$BIN/client_map" sync-write "/dev/dax_client_$dev" "$SIZE" "$seed" || return 1
+	calls=$(delta finish_sync_fault)
+	needed=$(delta sync_needed)
+	finished=$(delta sync_finished)
+	own=$(cdelta "$dev" sync_completed)
+	echo "rust: finish_sync_fault $calls, needed $needed, finished $finished; by the client $own"
+	case $path in
+	rust) [ "$calls" -ge "$pages" ] && [ "$needed" -eq "$calls" ] &&
+		[ "$finished" -eq "$needed" ] || return 1 ;;
+	# The module is not registered: fs/dax.c serves the client's calls.
+	c) [ "$calls" -eq 0 ] && [ "$needed" -eq 0 ] && [ "$finished" -eq 0 ] || return 1 ;;
+	esac
+	# The locked device completes its sync faults itself, the other one
+	# through dax_fault().
+	case $dev in
+	locked) [ "$own" -ge "$pages" ] && { [ "$path" = c ] || [ "$own" -eq "$calls" ]; } ;;
+	fault) [ "$own" -eq 0 ] ;;
+	esac
+}
+
+# missing_symbols: without rust_dax the client does not load, the kernel
+# says why, and nothing else happens.
+missing_symbols() {
+	local m log
+	unload_module
+	m=$(kmsg_mark)
+	if load_client "$dir/fault-c" "$dir/locked-c"; then
+		echo "dax_client loaded without rust_dax"
+		return 1
+	fi
+	! client_loaded || return 1
+	log=$(kmsg_since "$m")
+	echo "$log"
+	grep -q 'dax_client: Unknown symbol dax_fault' <<<"$log" &&
+		grep -q 'dax_client: Unknown symbol __dax_fault' <<<"$log"
+}
+
+# held: rust_dax cannot go while the client uses it.
+held() {
+	local refcnt
+	refcnt=$(cat /sys/module/rust_dax/refcnt)
+	echo "rust_dax refcnt $refcnt, holders: $(ls /sys/module/rust_dax/holders)"
+	[ "$refcnt" -ge 1 ] && [ -e /sys/module/rust_dax/holders/dax_client ] || return 1
+	if rmmod rust_dax; then
+		echo "rust_dax unloaded under its user"
+		return 1
+	fi
+	module_loaded
+}
+
+released() {
+	rmmod dax_client && ! client_loaded &&
+		[ "$(cat /sys/module/rust_dax/refcnt)" -eq 0 ] &&
+		rmmod rust_dax && ! module_loaded
+}
+
+prealloc() {
+	dd if=/dev/zero of="$1" bs=$SIZE count=1 conv=fsync status=none
+}
+
+if ! mkfs_mount ext4 "$EXT4_DEV" "$dir" >"$LOGS/client-mkfs.log" 2>&1; then
+	t client/ext4/mount false
+	exit 0
+fi
+for path in c rust; do
+	prealloc "$dir/fault-$path"
+	prealloc "$dir/locked-$path"
+done
+
+t client/missing-symbols missing_symbols
+
+declare -A result
+for path in c rust; do
+	load_module
+	use_path $path
+	p=client/ext4/$path
+	if ! load_client "$dir/fault-$path" "$dir/locked-$path" \
+		>"$LOGS/client-load-$path.log" 2>&1; then
+		t "$p/load" false
+		continue
+	fi
+	t "$p/held" held
+	t "$p/fault-write" client_write $path fault 31
+	t "$p/locked-write" client_write $path locked 32
+	t "$p/fault-verify" "$BIN/client_map" verify /dev/dax_client_fault "$SIZE" 31
+	t "$p/locked-verify" "$BIN/client_map" verify /dev/dax_client_locked "$SIZE" 32
+	t "$p/fault-read" "$BIN/mmap_pattern" read "$dir/fault-$path" "$SIZE" 31
+	t "$p/locked-read" "$BIN/mmap_pattern" read "$dir/locked-$path" "$SIZE" 32
+	t "$p/fault-sync-write" client_sync_write $path fault 33
+	t "$p/locked-sync-write" client_sync_write $path locked 34
+	t "$p/released" released
+	result[$path]=$(grep " - $p/" "$TAP" | sed "s| - $p/| - |")
+done
+t client/ext4/c-and-rust-agree test "${result[c]}" = "${result[rust]}"
+
+t client/ext4/remount remount ext4 "$EXT4_DEV" "$dir"
+for path in c rust; do
+	t "client/ext4/$path/fault-read-after-remount" \
+		"$BIN/mmap_pattern" read "$dir/fault-$path" "$SIZE" 33
+	t "client/ext4/$path/locked-read-after-remount" \
+		"$BIN/mmap_pattern" read "$dir/locked-$path" "$SIZE" 34
+done
+umount "$dir"
+skip client/xfs "the client's block map uses bmap(), xfs DAX files have none"
