@@ -21,12 +21,7 @@
 
 #include "pattern.h"
 
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE 0x03
-#endif
-#ifndef MAP_SYNC
-#define MAP_SYNC 0x80000
-#endif
+#include "map_flags.h"
 
 int main(int argc, char **argv)
 {

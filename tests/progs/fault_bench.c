@@ -35,12 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE 0x03
-#endif
-#ifndef MAP_SYNC
-#define MAP_SYNC 0x80000
-#endif
+#include "map_flags.h"
 
 #define PAGE 4096UL
 #define PMD (2UL << 20)

@@ -27,12 +27,7 @@
 
 #include "pattern.h"
 
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE 0x03
-#endif
-#ifndef MAP_SYNC
-#define MAP_SYNC 0x80000
-#endif
+#include "map_flags.h"
 
 /* Check the blocks of [0, size) of @fd on @dev hold the pattern of @seed. */
 static int on_media(int fd, const char *dev, uint64_t size, uint64_t seed)
