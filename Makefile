@@ -27,7 +27,7 @@ OWN_KERNEL := 1
 endif
 
 SUITES ?=
-LINT_C := dax/fault_api.c include/rust_dax.h $(wildcard tests/modules/*/*.c)
+LINT_C := dax/fault_api.c include/rust_dax.h $(filter-out %.mod.c,$(wildcard tests/modules/*/*.c))
 TIMEOUT ?= $(if $(filter 1,$(DEBUG)),3600,1200)
 DURATION ?= 120
 PROGS := $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
