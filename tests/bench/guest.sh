@@ -32,27 +32,28 @@ run() { # fs workload path round file
 	local rate
 	case $2 in
 	fio-*) rate=$(run_fio "$2" "$5") ;;
-	*) rate=$("$BIN/fault_bench" "$2" "$5" "$(mib_of "$2")" 2 |
+	*) rate=$("$BIN/fault_bench" "$2" "$5.$2" "$(mib_of "$2")" 2 |
 		sed -n 's/.*rate=\([0-9]*\).*/\1/p') ;;
 	esac
 	[ -n "$rate" ] || rate=0
 	echo "$1 $2 $3 $4 $rate" | tee -a "$OUT"
 }
 
-# run_fio JOB FILE: fio's mmap engine on a new file; prints KiB/s.
+# run_fio JOB FILE: fio's mmap engine on FILE.fio; prints KiB/s.  The file
+# is laid out once (by the first job) and kept, so that both paths fault on
+# the same extents: on ext4 the layout of a new file, and so whether PMDs
+# can map it, changes from one file to the next.
 run_fio() {
 	local rw json
 	case $1 in
 	fio-randwrite) rw=randwrite ;;
 	fio-read) rw=read ;;
 	esac
-	rm -f "$2"
-	json=$(fio --name="$1" --filename="$2" --ioengine=mmap --rw=$rw --bs=4k \
-		--size=64m --randrepeat=1 --output-format=json 2>/dev/null) || return 0
+	json=$(fio --name="$1" --filename="$2.fio" --ioengine=mmap --rw=$rw --bs=4k \
+		--size=512m --randrepeat=1 --output-format=json 2>/dev/null) || return 0
 	python3 -c 'import json, sys
 j = json.load(sys.stdin)["jobs"][0]
 print(int(j["write"]["bw"] + j["read"]["bw"]))' <<<"$json"
-	rm -f "$2"
 }
 if command -v fio >/dev/null; then
 	WORKLOADS+=(fio-randwrite fio-read)

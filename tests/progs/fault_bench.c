@@ -9,7 +9,10 @@
  *   refault      reads of allocated blocks, after munmap()/mmap()
  *   cow          writes to a MAP_PRIVATE mapping of allocated blocks
  *   sync-write   first touch, writes through a MAP_SYNC mapping
- *   pmd-read     reads of allocated blocks through a 2 MiB aligned mapping
+ *   pmd-read     reads of allocated blocks through a 2 MiB aligned mapping; the
+ *                file is kept and reused while its size is MIB, so that runs
+ *                fault on the same extents (whether PMDs can map them depends
+ *                on the layout of each new file)
  *   threads-diff refault from THREADS threads, on different pages
  *   threads-same refault from THREADS threads, on the same pages
  *   anon-read    first touch, reads of private anonymous memory (FILE unused):
@@ -32,6 +35,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,7 +113,8 @@ int main(int argc, char **argv)
 	double t0, t1;
 	long f0, f1;
 	size_t off, step = PAGE;
-	int i, anon;
+	int i, anon, keep;
+	struct stat st;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: fault_bench WORKLOAD FILE MIB [THREADS]\n");
@@ -119,14 +124,21 @@ int main(int argc, char **argv)
 	size = strtoul(argv[3], NULL, 0) << 20;
 	nthreads = argc > 4 ? atoi(argv[4]) : 2;
 	anon = !strncmp(w, "anon-", 5);
-	fd = anon ? -1 : open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (!anon && (fd < 0 || ftruncate(fd, size))) {
+	keep = !strcmp(w, "pmd-read");
+	fd = anon ? -1 : open(argv[2], O_RDWR | O_CREAT | (keep ? 0 : O_TRUNC), 0644);
+	if (!anon && (fd < 0 || fstat(fd, &st))) {
 		perror(argv[2]);
 		return 2;
 	}
-	if (!anon && strcmp(w, "read-hole") && strcmp(w, "write-alloc") &&
-	    strcmp(w, "sync-write"))
+	if (keep && (size_t)st.st_size == size)
+		;	/* Filled by an earlier run. */
+	else if (!anon && (ftruncate(fd, 0) || ftruncate(fd, size))) {
+		perror(argv[2]);
+		return 2;
+	} else if (!anon && strcmp(w, "read-hole") && strcmp(w, "write-alloc") &&
+		   strcmp(w, "sync-write")) {
 		fill();
+	}
 
 	if (anon) {
 		/* Page faults like the file workloads: no transparent huge pages. */
@@ -184,7 +196,8 @@ int main(int argc, char **argv)
 	munmap((void *)map, size);
 	if (!anon) {
 		close(fd);
-		unlink(argv[2]);
+		if (!keep)
+			unlink(argv[2]);
 	}
 	return 0;
 }
