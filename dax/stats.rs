@@ -14,22 +14,17 @@ macro_rules! stats {
     ($($(#[$doc:meta])* $name:ident,)*) => {
         /// One counter per outcome.
         pub(crate) struct Stats {
-            /// Whether the Rust paths are registered (1) or C serves every call (0), as last
-            /// switched; only shown.
-            pub(crate) rust_path: Atomic<i32>,
             $($(#[$doc])* pub(crate) $name: Atomic<u64>,)*
         }
 
         impl Stats {
             const fn new() -> Self {
                 Self {
-                    rust_path: Atomic::new(1),
                     $($name: Atomic::new(0),)*
                 }
             }
 
             fn show(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                writeln!(f, "rust_path {}", self.rust_path.load(Relaxed))?;
                 // Every PTE fault is counted once, as a read or a write.
                 let pte_fault = self.pte_read.load(Relaxed) + self.pte_write.load(Relaxed);
                 writeln!(f, "pte_fault {pte_fault}")?;

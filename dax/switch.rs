@@ -13,11 +13,11 @@ use kernel::{
     debugfs::{Dir, File},
     new_mutex,
     prelude::*,
-    sync::{atomic::Relaxed, Mutex},
+    sync::Mutex,
     uaccess::UserSliceReader,
 };
 
-use crate::{stats::STATS, RustDaxOps};
+use crate::RustDaxOps;
 
 /// The registration of the module's fault paths, while switched on.
 #[pin_data]
@@ -36,7 +36,6 @@ impl Switch {
         } else {
             None
         };
-        STATS.rust_path.store(i32::from(on), Relaxed);
         Ok(pin_init!(Self {
             registration <- new_mutex!(registration),
         }))
@@ -51,7 +50,6 @@ impl Switch {
             // Unregisters, waiting for the calls in flight.
             *registration = None;
         }
-        STATS.rust_path.store(i32::from(on), Relaxed);
         Ok(())
     }
 
