@@ -10,7 +10,7 @@
 
 use crate::{
     bindings,
-    error::{code::ECANCELED, to_result, Error, Result},
+    error::{code::ECANCELED, Error, Result},
     fs::Inode,
     impl_flags,
     types::Opaque,
@@ -373,7 +373,11 @@ impl<'a> IomapIter<'a> {
             return Ok(true);
         }
         self.state = IterState::Done;
-        to_result(ret).map(|()| false)
+        // The common end: test inline rather than calling `to_result()`.
+        if ret == 0 {
+            return Ok(false);
+        }
+        Err(Error::from_errno(ret))
     }
 
     /// Returns the inode being iterated over.
@@ -433,7 +437,12 @@ impl<'a> IomapIter<'a> {
     #[inline]
     pub fn advance(&mut self, count: u64) -> Result {
         // SAFETY: `self.iter` is a valid `iomap_iter`. `iomap_iter_advance()` checks `count`.
-        to_result(unsafe { bindings::iomap_iter_advance(&mut self.iter, count) })
+        let ret = unsafe { bindings::iomap_iter_advance(&mut self.iter, count) };
+        // On every fault: test inline rather than calling `to_result()`.
+        if ret == 0 {
+            return Ok(());
+        }
+        Err(Error::from_errno(ret))
     }
 
     /// Reports an error for the current extent (`iter->status = err`).
