@@ -50,6 +50,7 @@ unsafe impl WakeKey for EntryKey {
 ///
 /// `entry` need not be the entry at `index` any more: what matters is whether it was a PMD
 /// entry, whose waiters are keyed by the PMD-aligned index.
+#[inline]
 pub fn entry_waitqueue(
     xa: &ValueXArray,
     index: usize,
@@ -73,6 +74,7 @@ pub fn entry_waitqueue(
 ///
 /// As in C, call it after storing the unlocked entry (or removing it) under the XArray lock:
 /// every task that saw the entry locked queued itself under that lock, so it is on the queue.
+#[inline]
 pub fn wake_entry(xa: &ValueXArray, index: usize, entry: Entry, mode: WakeMode) {
     let (wq, key) = entry_waitqueue(xa, index, entry);
     if wq.is_active() {
