@@ -20,13 +20,15 @@ import sys
 # lockdep's "BUG: MAX_LOCKDEP_*"; WARNING: covers "suspicious RCU usage",
 # DEBUG_LIST and debugobjects reports.  The debug kernel's banners
 # ("kfence: initialized", "kmemleak: Kernel memory leak detector
-# initialized", "... MAX_LOCKDEP_KEYS") do not match.
+# initialized", "... MAX_LOCKDEP_KEYS", "rcu: RCU lockdep checking is
+# enabled.") do not match.
 BAD = re.compile(
     r"BUG:|BUG \S+ \(.*\): |WARNING:|Oops|Kernel panic|general protection fault|"
     r"rcu: INFO: rcu_.* detected stalls|rcu_.* self-detected stall|"
     r"detected stalls on CPUs|detected expedited stalls|"
     r"possible circular locking|possible recursive locking|"
-    r"inconsistent lock state|lockdep|turning off the locking correctness validator|"
+    r"inconsistent lock state|lockdep is turned off|DEBUG_LOCKS_WARN_ON|"
+    r"turning off the locking correctness validator|"
     r"suspicious RCU usage|sleeping function called from invalid context|"
     r"INFO: task .* blocked for more than|"
     r"soft lockup|hard LOCKUP|UBSAN:|KASAN:|KFENCE:|"
