@@ -10,7 +10,7 @@
 
 use crate::{
     bindings,
-    error::{code::ECANCELED, Error, Result},
+    error::{code::ECANCELED, to_result, Error, Result},
     fs::Inode,
     impl_flags,
     types::Opaque,
@@ -373,11 +373,7 @@ impl<'a> IomapIter<'a> {
             return Ok(true);
         }
         self.state = IterState::Done;
-        // The common end: test inline rather than calling `to_result()`.
-        if ret == 0 {
-            return Ok(false);
-        }
-        Err(Error::from_errno(ret))
+        to_result(ret).map(|()| false)
     }
 
     /// Returns the inode being iterated over.
@@ -437,12 +433,7 @@ impl<'a> IomapIter<'a> {
     #[inline]
     pub fn advance(&mut self, count: u64) -> Result {
         // SAFETY: `self.iter` is a valid `iomap_iter`. `iomap_iter_advance()` checks `count`.
-        let ret = unsafe { bindings::iomap_iter_advance(&mut self.iter, count) };
-        // On every fault: test inline rather than calling `to_result()`.
-        if ret == 0 {
-            return Ok(());
-        }
-        Err(Error::from_errno(ret))
+        to_result(unsafe { bindings::iomap_iter_advance(&mut self.iter, count) })
     }
 
     /// Reports an error for the current extent (`iter->status = err`).
