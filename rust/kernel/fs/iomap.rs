@@ -324,6 +324,23 @@ enum IterState {
     Done,
 }
 
+/// A map with every field zero, as `iomap_iter()` wants the maps of a new iteration.
+#[inline]
+fn empty_map() -> bindings::iomap {
+    bindings::iomap {
+        addr: 0,
+        offset: 0,
+        length: 0,
+        type_: 0,
+        flags: 0,
+        bdev: core::ptr::null_mut(),
+        dax_dev: core::ptr::null_mut(),
+        inline_data: core::ptr::null_mut(),
+        private: core::ptr::null_mut(),
+        validity_cookie: 0,
+    }
+}
+
 impl<'a> IomapIter<'a> {
     /// Creates an iteration over `pos..pos + len` of `inode`, with the iomap operations `ops`.
     ///
@@ -342,12 +359,20 @@ impl<'a> IomapIter<'a> {
         ops: &'a IomapOps,
     ) -> Self {
         Self {
+            // Every field is named, and the maps are zeroed field by field: zeroing the whole
+            // structure at once (`..Default::default()`) or each map at once makes LLVM call
+            // `memset()` for the 144 bytes of the two maps, which costs more than the stores.
             iter: bindings::iomap_iter {
                 inode: inode.as_ptr(),
                 pos,
                 len,
+                iter_start_pos: 0,
+                status: 0,
                 flags: flags.into(),
-                ..Default::default()
+                iomap: empty_map(),
+                srcmap: empty_map(),
+                fbatch: core::ptr::null_mut(),
+                private: core::ptr::null_mut(),
             },
             ops,
             state: IterState::Running,
