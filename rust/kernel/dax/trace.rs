@@ -3,9 +3,9 @@
 //! The events of the DAX fault paths (`include/trace/events/fs_dax.h`).
 //!
 //! These are the events `fs/dax.c` fires, with the same fields, so that a trace of a fault
-//! reads the same whichever implementation served it. The wrappers are not inlined: a module
-//! calls into the kernel, where the event's static branch is tested, so the tracepoints need not
-//! be exported.
+//! reads the same whichever implementation served it. The wrappers are inlined, so that a module
+//! tests the event's static key where it fires the event, as C code does, and calls into the
+//! kernel only when the event is enabled (`fs/dax.c` exports the events for this).
 //!
 //! C header: [`include/trace/events/fs_dax.h`](srctree/include/trace/events/fs_dax.h)
 
@@ -92,7 +92,7 @@ fn res(result: VmFaultResult) -> c_int {
 macro_rules! fault_events {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
-        #[inline(never)]
+        #[inline]
         pub fn $name(inode: &Inode, vmf: &VmFault, result: VmFaultResult) {
             // SAFETY: The event only reads the inode and the fault, which are valid for the
             // call.
@@ -115,14 +115,14 @@ fault_events! {
 }
 
 /// `dax_pmd_fault`: a PMD fault starts; `max_pgoff` is the file size in pages.
-#[inline(never)]
+#[inline]
 pub fn dax_pmd_fault(inode: &Inode, vmf: &VmFault, max_pgoff: usize, result: VmFaultResult) {
     // SAFETY: The event only reads the inode and the fault, valid for the call.
     unsafe { raw::dax_pmd_fault(inode.as_ptr(), vmf.as_ptr(), max_pgoff, res(result)) }
 }
 
 /// `dax_pmd_fault_done`: a PMD fault ends with `result`.
-#[inline(never)]
+#[inline]
 pub fn dax_pmd_fault_done(inode: &Inode, vmf: &VmFault, max_pgoff: usize, result: VmFaultResult) {
     // SAFETY: As for `dax_pmd_fault`.
     unsafe { raw::dax_pmd_fault_done(inode.as_ptr(), vmf.as_ptr(), max_pgoff, res(result)) }
@@ -130,7 +130,7 @@ pub fn dax_pmd_fault_done(inode: &Inode, vmf: &VmFault, max_pgoff: usize, result
 
 /// `dax_pmd_load_hole`: the huge zero folio was mapped for a read of a hole; `entry` is the
 /// entry now at the index.
-#[inline(never)]
+#[inline]
 pub fn dax_pmd_load_hole(inode: &Inode, vmf: &VmFault, zero_folio: &Folio, entry: DaxEntry) {
     // SAFETY: The event only reads the inode, the fault and the folio, valid for the call, and
     // records the entry's bits.
@@ -146,7 +146,7 @@ pub fn dax_pmd_load_hole(inode: &Inode, vmf: &VmFault, zero_folio: &Folio, entry
 
 /// `dax_pmd_load_hole_fallback`: there was no huge zero folio; `entry` is the entry at the
 /// index.
-#[inline(never)]
+#[inline]
 pub fn dax_pmd_load_hole_fallback(inode: &Inode, vmf: &VmFault, entry: DaxEntry) {
     // SAFETY: As for `dax_pmd_load_hole`; the event accepts a null folio.
     unsafe {
