@@ -63,6 +63,7 @@ impl DaxDevice {
     ///
     /// Fails with the error of the driver, `ERANGE` if no page is available at `pgoff`, or
     /// `EFAULT` if the driver returned no kernel address.
+    #[inline]
     pub fn direct_access<'g>(
         &'g self,
         guard: &'g DaxReadGuard,

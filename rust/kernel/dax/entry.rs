@@ -162,6 +162,7 @@ impl DaxPfn {
 /// Maps page `pfn` (with a PTE) or the PMD starting at it for `vmf`, holding a reference to the
 /// folio at `folio_pfn` meanwhile, as `fs/dax.c` does around `vmf_insert_page_mkwrite()` and
 /// `vmf_insert_folio_pmd()` (`folio_ref_inc()`, insert, `folio_put()`).
+#[inline]
 fn insert(
     vmf: &crate::mm::fault::VmFault,
     folio_pfn: DaxPfn,
@@ -315,6 +316,7 @@ impl DaxEntry {
     }
 
     /// The folio of the entry, for entries of DAX memory (not zero-page or empty ones).
+    #[inline]
     fn dax_folio<'a>(self, _entries: &DaxEntries<'a>) -> Option<DaxFolio<'a>> {
         if self.is_zero() || self.is_empty() {
             return None;
@@ -671,6 +673,7 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
     /// Finds the entry that an entry of the state's order would conflict with, waiting for it
     /// to be unlocked if it is locked (`get_next_unlocked_entry()`): the lock is dropped while
     /// waiting.
+    #[inline]
     pub fn get_next_unlocked_entry(&mut self, order: u32) -> Lookup {
         loop {
             let found = Self::classify(self.g.find_conflict());
@@ -683,14 +686,21 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
             if !e.is_locked() {
                 return found;
             }
-            // Only now set up a wait entry: most lookups find the entry unlocked.
-            pin_init::stack_pin_init!(let w = crate::sync::wait::WaitEntry::<EntryKey>::new());
-            let (wq, key) = entry_waitqueue(self.entries.xa, self.index(), e.to_xa());
-            w.as_ref()
-                .prepare(wq, key, crate::sync::wait::TaskState::Uninterruptible, true);
-            self.sleep();
-            w.as_ref().finish();
+            self.wait_locked(e);
         }
+    }
+
+    /// Sleeps until `entry`, found locked at the index, is unlocked, dropping the lock
+    /// meanwhile; the walk restarts. Out of line: most lookups find the entry unlocked.
+    #[cold]
+    #[inline(never)]
+    fn wait_locked(&mut self, entry: DaxEntry) {
+        pin_init::stack_pin_init!(let w = crate::sync::wait::WaitEntry::<EntryKey>::new());
+        let (wq, key) = entry_waitqueue(self.entries.xa, self.index(), entry.to_xa());
+        w.as_ref()
+            .prepare(wq, key, crate::sync::wait::TaskState::Uninterruptible, true);
+        self.sleep();
+        w.as_ref().finish();
     }
 
     /// Waits for `entry`, found locked at the index, to be unlocked (`wait_entry_unlocked()`),
@@ -744,6 +754,7 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
     }
 
     /// Drops the DAX ownership of the folio of `entry` (`dax_disassociate_entry()`).
+    #[inline]
     pub fn disassociate(&mut self, entry: DaxEntry) {
         if let Some(folio) = entry.dax_folio(&self.entries) {
             folio.put();
@@ -753,6 +764,7 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
     /// Gives the folio of `entry`, about to be mapped at `index` (the first page of the entry)
     /// of the file, to the file (`dax_associate_entry()`); `shared` is set for an extent shared
     /// with other files.
+    #[inline]
     pub fn associate(&mut self, entry: DaxEntry, index: usize, shared: bool) {
         let Some(folio) = entry.dax_folio(&self.entries) else {
             return;
@@ -801,6 +813,7 @@ impl DaxEntry {
         self.insert(entries, vmf, pfn, false, write)
     }
 
+    #[inline]
     fn insert(
         self,
         _entries: &DaxEntries<'_>,

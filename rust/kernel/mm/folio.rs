@@ -346,6 +346,7 @@ impl<'a> DaxFolio<'a> {
     /// The folio must have been split back into order-0 pages when it was last released
     /// ([`DaxFolio::put`]); it warns otherwise. For a PMD entry, makes the pages a compound folio
     /// (`prep_compound_page()`).
+    #[inline]
     pub fn init(&self) {
         crate::warn_on!(self.folio.order() != 0);
         if self.order > 0 {
