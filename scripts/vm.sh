@@ -14,6 +14,7 @@
 #                    timings in the guest are instruction counts, free of
 #                    host noise (TCG only, one host thread)
 #   --qemu-opts STR  more options for QEMU (e.g. -plugin for profiling)
+#   --append STR     more kernel command-line parameters (e.g. log_buf_len=)
 #   --pmem N         number of 2 GiB memmap pmem devices, 1 to 3 (default 2)
 #   --share DIR      also share the host directory DIR read-write with the
 #                    guest at the same path (repeatable)
@@ -34,6 +35,7 @@ SHELL_MODE=0
 SHARES=()
 ICOUNT=0
 EXTRA_QEMU_OPTS=
+EXTRA_APPEND=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) KOUT=$2; shift 2 ;;
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--shell) SHELL_MODE=1; shift ;;
 	--icount) ICOUNT=1; shift ;;
 	--qemu-opts) EXTRA_QEMU_OPTS=$2; shift 2 ;;
+	--append) EXTRA_APPEND=$2; shift 2 ;;
 	--) shift; break ;;
 	*) die "vm.sh: unknown option $1" ;;
 	esac
@@ -70,6 +73,7 @@ append="panic=-1 oops=panic"
 for i in $(seq 0 $((PMEM - 1))); do
 	append+=" memmap=2G!$((4 + 2 * i))G"
 done
+[ -z "$EXTRA_APPEND" ] || append+=" $EXTRA_APPEND"
 MEMORY=$((4 + 2 * PMEM + 1))G
 
 # KVM: nested KVM can hang early in boot; probe it once per host boot.
