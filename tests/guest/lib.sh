@@ -89,15 +89,16 @@ unload_module() {
 }
 
 # mkfs_mount FS DEV DIR: make FS on DEV and mount it with -o dax on DIR.
+# mkfs_mount FS DEV DIR [OPTS]: a new FS on DEV, mounted -o dax[,OPTS] on DIR.
 mkfs_mount() {
-	local fs=$1 dev=$2 dir=$3
+	local fs=$1 dev=$2 dir=$3 opts=${4:+,$4}
 	mkdir -p "$dir"
 	case $fs in
 	ext4) mkfs.ext4 -q -F -b 4096 "$dev" ;;
 	xfs) mkfs.xfs -q -f "$dev" ;;
 	*) echo "unknown fs $fs" >&2; return 1 ;;
 	esac
-	mount -t "$fs" -o dax "$dev" "$dir"
+	mount -t "$fs" -o "dax$opts" "$dev" "$dir"
 }
 
 remount() {

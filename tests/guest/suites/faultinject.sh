@@ -28,6 +28,8 @@ PROG=$BIN/fault_inject
 FI=/sys/kernel/debug
 TRACING=/sys/kernel/tracing
 PROBE=rust_dax_nomem
+SLAB_PROBE=rust_dax_failslab
+PAGE_PROBE=rust_dax_failpage
 # The fault results, from the events both paths fire at the end of a fault
 # (rust_dax counts nothing on the C path: switched off, it is unregistered).
 DONE_EVENTS="dax_pte_fault_done dax_pmd_fault_done"
@@ -44,6 +46,19 @@ for f in failslab fail_page_alloc; do
 	echo 0 >$FI/$f/verbose
 done
 echo N >$FI/fail_page_alloc/ignore-gfp-highmem
+
+# fi_mount FS DEV DIR: a new FS for a run.  ext4 with lazytime: a fault
+# updates the file's times (file_update_time()) on each attempt that sees
+# the coarse clock moved, and on ext4 without lazytime each such update
+# starts a journal handle, an allocation whose presence depends on where
+# the clock ticks between the attempts of one fault (the PUD, PMD and PTE
+# attempts of a write fault under a debug kernel span several ticks).  With
+# lazytime the update only marks the times dirty.
+fi_mount() {
+	local opts=
+	[ "$1" = ext4 ] && opts=lazytime
+	mkfs_mount "$1" "$2" "$3" $opts
+}
 
 # set_mode slab|page: which allocations fail-nth counts.  Slab allocations
 # only: no page allocation is counted (min-order beyond any order), so
@@ -63,6 +78,7 @@ set_mode() {
 }
 
 have_probe=0
+have_sites=0
 mountpoint -q $TRACING || mount -t tracefs none $TRACING 2>/dev/null || true
 # Room for every event of a systematic run.
 echo 65536 >$TRACING/buffer_size_kb
@@ -76,6 +92,16 @@ if [ -w $TRACING/kprobe_events ] &&
 	echo 1 >$TRACING/options/stacktrace
 	echo 1 >$TRACING/events/kprobes/$PROBE/enable
 	have_probe=1
+	# Where each injected failure happened: a kretprobe on each injector,
+	# with its stack, for the comparison per allocation site.
+	if echo "r:$SLAB_PROBE should_failslab ret=\$retval:s32" >>$TRACING/kprobe_events 2>/dev/null &&
+		echo "r:$PAGE_PROBE should_fail_alloc_page ret=\$retval:u8" >>$TRACING/kprobe_events 2>/dev/null; then
+		for e in $SLAB_PROBE $PAGE_PROBE; do
+			echo 'ret != 0 && comm == "fault_inject"' >$TRACING/events/kprobes/$e/filter
+			echo 1 >$TRACING/events/kprobes/$e/enable
+		done
+		have_sites=1
+	fi
 fi
 
 # counters FILE: the results of the faults traced since the trace was
@@ -112,6 +138,7 @@ inject() {
 	grep 'injected=n.*result=sigbus' "$out.txt" && { echo "SIGBUS without injection"; return 1; }
 	[ $have_probe = 1 ] || return 0
 	cp $TRACING/trace "$out.trace"
+	[ $have_sites = 0 ] || sites "$out"
 	retries=$(grep -c "$PROBE:" "$out.trace" || true)
 	echo "xas_nomem retries: $retries"
 	echo "$retries" >"$out.retries"
@@ -128,6 +155,96 @@ inject() {
 		grep -q '=> .*rust_dax.*grab_mapping_entry' "$out.trace" ||
 			{ echo "no xas_nomem retry in rust_dax"; return 1; }
 	fi
+}
+
+# sites OUT: OUT.sites, "CASE N RESULT SITE" for each injected failure of
+# the run, in order (fail-nth fails one allocation for each N).  SITE is
+# the first three callers of the allocator, "<"-separated; the functions of
+# the DAX fault path (C fs/dax.c, or rust_dax and the kernel crate's dax
+# module, whose Rust names are shortened) are all called "dax", so that a
+# site reads the same on both paths.
+sites() {
+	local out=$1
+	awk -v ev="($SLAB_PROBE|$PAGE_PROBE):" '
+	function norm(f) {
+		sub(/\+0x.*/, "", f)
+		if (f ~ /^_R/) {
+			if (f ~ /rust_dax_main|6kernel3dax/)
+				return "dax"
+			if (match(f, /[0-9]+[A-Za-z_][A-Za-z_0-9]*$/))
+				f = substr(f, RSTART, RLENGTH)
+			sub(/^[0-9]+/, "", f)
+			return f
+		}
+		if (f ~ /^(grab_mapping_entry|dax_iomap_p[tm]d_fault|dax_iomap_fault|dax_fault_iter|dax_insert_entry|dax_iomap_direct_access|dax_load_hole|dax_pmd_load_hole|dax_fault_cow_page|copy_cow_page_dax)$/)
+			return "dax"
+		return f
+	}
+	/^ *=> / {
+		if (!on || k == 3)
+			next
+		f = norm($2)
+		if (f ~ /^(should_fail|__should_fail|slab_pre_alloc_hook|kmem_cache_alloc|__kmem_cache_alloc|__kmalloc|kmalloc|slab_alloc|__slab_alloc|___slab_alloc|xas_alloc|alloc_pages|__alloc_pages|__alloc_frozen_pages|alloc_frozen_pages|prepare_alloc_pages|folio_alloc|__folio_alloc|vma_alloc_folio|pagetable_alloc|__get_free_pages|get_zeroed_page)/ || f ~ /trampoline/)
+			next
+		if (f == "dax" && last == "dax")
+			next
+		sig = sig (k ? "<" : "") f
+		last = f
+		k++
+		next
+	}
+	/<stack trace>/ { next }
+	{
+		if (on)
+			print sig
+		on = ($0 ~ ev)
+		sig = ""; last = ""; k = 0
+	}
+	END { if (on) print sig }' "$out.trace" >"$out.sitelist"
+	grep 'injected=y' "$out.txt" | sed 's/nth=//; s/injected=y //; s/result=//' |
+		paste -d' ' - "$out.sitelist" >"$out.sites"
+}
+
+# same_sites KEY CASE: the C and the Rust runs of CASE (all attempts) agree
+# allocation site by allocation site: every site where a failure was
+# injected on both paths gave the same results there, and a site only one
+# path reached is not one of the DAX code's own allocations (its xarray nodes, the page tables of
+# the page it maps, the copy-on-write page).  This is the comparison for a
+# case whose allocations differ from one run to the next on the same path
+# (the ext4 journal and allocator: which allocation is the N-th moves by a
+# few between runs of one path, so a comparison per N cannot hold).
+same_sites() {
+	local a=$LOGS/faultinject-$1-c-$2 b=$LOGS/faultinject-$1-rust-$2
+	[ -s "$a.allsites" ] && [ -s "$b.allsites" ] || { echo "no sites recorded"; return 1; }
+	awk '
+	{ site = $4; for (i = 5; i <= NF; i++) site = site " " $i
+	  r[FILENAME == ARGV[1] ? "c" : "rust", site] = r[FILENAME == ARGV[1] ? "c" : "rust", site] " " $3 ":" $2
+	  res[FILENAME == ARGV[1] ? "c" : "rust", site, $3] = 1
+	  seen[site] = 1 }
+	END {
+		bad = 0
+		for (s in seen) {
+			c = (("c", s) in r); ru = (("rust", s) in r)
+			if (c && ru) {
+				for (k in res) {
+					split(k, f, SUBSEP)
+					if (f[2] != s) continue
+					o = (f[1] == "c") ? "rust" : "c"
+					if (!((o, s, f[3]) in res)) {
+						printf "site %s: result %s on %s only (c:%s, rust:%s)\n", s, f[3], f[1], r["c", s], r["rust", s]
+						bad = 1
+					}
+				}
+			} else {
+				p = c ? "c" : "rust"
+				n = split(s, fr, "<"); dax = 0
+				for (i = 1; i <= n; i++) if (fr[i] == "dax") dax = 1
+				printf "site %s: %s only (%s)%s\n", s, p, r[p, s], dax ? ", an allocation of the DAX code" : ""
+				if (dax) bad = 1
+			}
+		}
+		exit bad
+	}' "$a.allsites" "$b.allsites"
 }
 
 # same_run KEY [CASE]: the C and the Rust run had the same outcome for
@@ -154,11 +271,15 @@ same() {
 	echo "the runs of all cases differ: each case again on its own"
 	for case in $("$PROG" cases); do
 		ok=0
+		rm -f "$LOGS/faultinject-$key-"{c,rust}"-$case.allsites"
 		for try in $(seq $RETRIES); do
 			for path in c rust; do
-				mkfs_mount "$fs" "$dev" "$dir" || return 1
+				fi_mount "$fs" "$dev" "$dir" || return 1
 				inject "$key" "$dir" "$path" "$case" >/dev/null || return 1
 				umount "$dir"
+				[ $have_sites = 0 ] ||
+					cat "$LOGS/faultinject-$key-$path-$case.sites" \
+						>>"$LOGS/faultinject-$key-$path-$case.allsites"
 			done
 			if same_run "$key" "$case" >"$LOGS/faultinject-$key-$case.diff"; then
 				ok=1
@@ -167,9 +288,14 @@ same() {
 		done
 		if [ $ok = 1 ]; then
 			echo "$case: same in attempt $try"
+		elif [ $have_sites = 1 ] &&
+			same_sites "$key" "$case" >"$LOGS/faultinject-$key-$case.sites.diff"; then
+			echo "$case: different N in $RETRIES attempts, same results site by site:"
+			cat "$LOGS/faultinject-$key-$case.sites.diff"
 		else
 			echo "$case: different in $RETRIES attempts"
 			cat "$LOGS/faultinject-$key-$case.diff"
+			[ $have_sites = 0 ] || cat "$LOGS/faultinject-$key-$case.sites.diff"
 			return 1
 		fi
 	done
@@ -206,7 +332,7 @@ for fs in ext4 xfs; do
 	for MODE in slab page; do
 		set_mode $MODE
 		for path in c rust; do
-			mkfs_mount $fs $dev "$dir"
+			fi_mount $fs $dev "$dir"
 			t faultinject/$fs/$MODE/nth-$path inject $fs-$MODE "$dir" $path
 			umount "$dir"
 		done
@@ -240,6 +366,12 @@ if [ $have_probe = 1 ]; then
 	echo 0 >$TRACING/events/kprobes/$PROBE/enable
 	echo 0 >$TRACING/options/stacktrace
 	echo "-:$PROBE" >>$TRACING/kprobe_events
+fi
+if [ $have_sites = 1 ]; then
+	for e in $SLAB_PROBE $PAGE_PROBE; do
+		echo 0 >$TRACING/events/kprobes/$e/enable
+		echo "-:$e" >>$TRACING/kprobe_events
+	done
 fi
 
 # kmemleak_clean: nothing leaked since the tests began.
