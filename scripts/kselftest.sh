@@ -35,8 +35,8 @@ TARGETS="dax mm rust_dax"
 # A shadow of the source tree: tools/ copied (selftests write generated
 # files next to their sources, which are kept between runs), everything
 # else a symbolic link.
-exec 9>"$KERNEL_LOCK"
-flock -s 9 || die "cannot lock $KERNEL_LOCK"
+exec 9>"$TREE_LOCK"
+flock -s 9 || die "cannot lock $TREE_LOCK"
 info "preparing the kselftest tree in $SHADOW"
 mkdir -p "$SHADOW"
 for e in "$SRC"/* "$SRC"/.[!.]*; do
