@@ -88,7 +88,6 @@ unload_module() {
 	! module_loaded || rmmod rust_dax
 }
 
-# mkfs_mount FS DEV DIR: make FS on DEV and mount it with -o dax on DIR.
 # mkfs_mount FS DEV DIR [OPTS]: a new FS on DEV, mounted -o dax[,OPTS] on DIR.
 mkfs_mount() {
 	local fs=$1 dev=$2 dir=$3 opts=${4:+,$4}

@@ -54,7 +54,6 @@
 #ifndef EXT4_IOC_CHECKPOINT
 #define EXT4_IOC_CHECKPOINT _IOW('f', 43, __u32)
 #endif
-static __u32 checkpoint_flags;
 
 static sigjmp_buf env;
 static volatile sig_atomic_t armed;
@@ -139,6 +138,7 @@ static int one(const char *file, const struct tcase *c, unsigned int n)
 	volatile char *p;
 	char *map;
 	volatile int sigbus = 0, bad = 0, injected = 0;
+	__u32 checkpoint = 0;	/* flags: just checkpoint */
 	int fd;
 
 	fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -173,7 +173,7 @@ static int one(const char *file, const struct tcase *c, unsigned int n)
 		perror("syncfs");
 		exit(2);
 	}
-	if (ioctl(fd, EXT4_IOC_CHECKPOINT, &checkpoint_flags) &&
+	if (ioctl(fd, EXT4_IOC_CHECKPOINT, &checkpoint) &&
 	    errno != ENOTTY && errno != EOPNOTSUPP) {
 		perror("EXT4_IOC_CHECKPOINT");
 		exit(2);

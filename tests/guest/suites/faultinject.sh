@@ -208,40 +208,46 @@ sites() {
 # same_sites KEY CASE: the C and the Rust runs of CASE (all attempts) agree
 # allocation site by allocation site: every site where a failure was
 # injected on both paths gave the same results there, and a site only one
-# path reached is not one of the DAX code's own allocations (its xarray nodes, the page tables of
-# the page it maps, the copy-on-write page).  This is the comparison for a
-# case whose allocations differ from one run to the next on the same path
-# (the ext4 journal and allocator: which allocation is the N-th moves by a
-# few between runs of one path, so a comparison per N cannot hold).
+# path reached is not one of the DAX code's own allocations (its xarray
+# nodes, the page tables of the page it maps, the copy-on-write page).  This
+# is the comparison for a case whose allocations differ from one run to the
+# next on the same path (the ext4 journal and allocator: which allocation is
+# the N-th moves by a few between runs of one path, so a comparison per N
+# cannot hold).
 same_sites() {
 	local a=$LOGS/faultinject-$1-c-$2 b=$LOGS/faultinject-$1-rust-$2
 	[ -s "$a.allsites" ] && [ -s "$b.allsites" ] || { echo "no sites recorded"; return 1; }
+	# Lines "CASE N RESULT SITE"; per path and site, the N:RESULT seen
+	# and the set of results.
 	awk '
-	{ site = $4; for (i = 5; i <= NF; i++) site = site " " $i
-	  r[FILENAME == ARGV[1] ? "c" : "rust", site] = r[FILENAME == ARGV[1] ? "c" : "rust", site] " " $3 ":" $2
-	  res[FILENAME == ARGV[1] ? "c" : "rust", site, $3] = 1
-	  seen[site] = 1 }
+	{ p = FILENAME == ARGV[1] ? "c" : "rust"
+	  seen[p, $4] = seen[p, $4] " " $3 ":" $2
+	  res[p, $4, $3] = 1
+	  site[$4] = 1 }
+	function only(p, o, s,   k, f, bad) {
+		for (k in res) {
+			split(k, f, SUBSEP)
+			if (f[1] == p && f[2] == s && !((o, s, f[3]) in res)) {
+				printf "site %s: result %s on %s only (c:%s, rust:%s)\n", s, f[3], p, seen["c", s], seen["rust", s]
+				bad = 1
+			}
+		}
+		return bad
+	}
 	END {
 		bad = 0
-		for (s in seen) {
-			c = (("c", s) in r); ru = (("rust", s) in r)
-			if (c && ru) {
-				for (k in res) {
-					split(k, f, SUBSEP)
-					if (f[2] != s) continue
-					o = (f[1] == "c") ? "rust" : "c"
-					if (!((o, s, f[3]) in res)) {
-						printf "site %s: result %s on %s only (c:%s, rust:%s)\n", s, f[3], f[1], r["c", s], r["rust", s]
-						bad = 1
-					}
-				}
-			} else {
-				p = c ? "c" : "rust"
-				n = split(s, fr, "<"); dax = 0
-				for (i = 1; i <= n; i++) if (fr[i] == "dax") dax = 1
-				printf "site %s: %s only (%s)%s\n", s, p, r[p, s], dax ? ", an allocation of the DAX code" : ""
-				if (dax) bad = 1
+		for (s in site) {
+			c = (("c", s) in seen); r = (("rust", s) in seen)
+			if (c && r) {
+				if (only("c", "rust", s) + only("rust", "c", s))
+					bad = 1
+				continue
 			}
+			p = c ? "c" : "rust"
+			dax = ("<" s "<") ~ /<dax</
+			printf "site %s: %s only (%s)%s\n", s, p, seen[p, s], dax ? ", an allocation of the DAX code" : ""
+			if (dax)
+				bad = 1
 		}
 		exit bad
 	}' "$a.allsites" "$b.allsites"
@@ -261,7 +267,8 @@ same_run() {
 # counts) and on debug pools that refill themselves, so a C and a Rust run
 # can count the same allocations at shifted N.  When the runs of all cases
 # differ, each case is compared again in runs of its own, up to RETRIES
-# times, on fresh file systems: the paths must agree on every case.  A real
+# times, on fresh file systems: the paths must agree on every case, in one
+# attempt or else site by site over the attempts (same_sites).  A real
 # difference (an allocation one path makes and the other does not, a
 # failure they handle differently) shows in every attempt.
 RETRIES=3
