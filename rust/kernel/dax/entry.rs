@@ -162,7 +162,9 @@ impl DaxPfn {
 /// Maps page `pfn` (with a PTE) or the PMD starting at it for `vmf`, holding a reference to the
 /// folio at `folio_pfn` meanwhile, as `fs/dax.c` does around `vmf_insert_page_mkwrite()` and
 /// `vmf_insert_folio_pmd()` (`folio_ref_inc()`, insert, `folio_put()`).
-#[inline]
+// Always inlined: LLVM keeps an out-of-line copy otherwise, although `pmd` is a constant at
+// every call site once its callers are inlined.
+#[inline(always)]
 fn insert(
     vmf: &crate::mm::fault::VmFault,
     folio_pfn: DaxPfn,
