@@ -89,7 +89,14 @@ client: module
 
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p tests/bin
-	$(CC) $(CFLAGS_PROGS) -o $@ $< $(LDLIBS_$*)
+	$(CC) $(CFLAGS_PROGS) $(CFLAGS_$*) -o $@ $< $(LDLIBS_$*)
+
+# Tests written with the kernel's tools/testing/selftests/kselftest_harness.h,
+# taken from the source tree of KDIR (an O= build links it as source/).
+KSRC = $(if $(wildcard $(KDIR)/source),$(KDIR)/source,$(KDIR))
+HARNESS_PROGS := tests/bin/dax_faults tests/bin/pmd_faults
+$(foreach p,$(HARNESS_PROGS),$(eval CFLAGS_$(notdir $(p)) = -I$$(KSRC)/tools/testing/selftests))
+$(HARNESS_PROGS): | kernel
 
 progs: $(PROGS)
 

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dax_faults TEST DIR: run one page-fault test on files it creates in DIR,
- * a directory of a filesystem mounted with -o dax.
- * dax_faults list: print the names of the tests.
+ * dax_faults: page-fault tests on files made in RUST_DAX_TEST_DIR (default:
+ * the working directory), a directory of a file system mounted with -o dax.
+ * A kselftest_harness.h program: "dax_faults -l" lists the tests,
+ * "dax_faults -t hole" runs one, no option runs all.  large_rw_verify checks
+ * the file large_rw left (the caller may remount in between).  KTAP on
+ * stdout; exit status 0 if every test run passed.
  *
  * Every test checks the data it reads byte for byte against what it wrote
- * (deterministic patterns).  Exit 0 on success, 1 on a failure (the reason
- * on stderr), 2 on a setup error.
+ * (deterministic patterns).  Failures and setup errors say why in a "#"
+ * line; both fail the test.  Every test is skipped if the directory is not
+ * on a DAX file system.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,16 +29,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kselftest_harness.h"
+#include "dax_dir.h"
+
 #define PG 4096UL
 
 static const char *dir;
 static char path_buf[4096];
 
-/* A test reports a failure (1) or a setup error (2) and returns it. */
+/*
+ * A test body reports a failure (1) or a setup error (2) in a KTAP
+ * diagnostic line and returns it.
+ */
 #define FAIL(...) \
-	({ fprintf(stderr, "FAIL: " __VA_ARGS__); fputc('\n', stderr); 1; })
+	({ fprintf(stderr, "# FAIL: " __VA_ARGS__); fputc('\n', stderr); 1; })
 #define SETUP(...) \
-	({ fprintf(stderr, "setup: " __VA_ARGS__); \
+	({ fprintf(stderr, "# setup: " __VA_ARGS__); \
 	   fprintf(stderr, ": %s\n", strerror(errno)); 2; })
 
 static const char *file_path(const char *name)
@@ -773,9 +783,9 @@ static int test_concurrent(void)
 		pthread_join(t[n].tid, NULL);
 	pthread_join(chaos, NULL);
 	for (n = 0; n < CC_THREADS; n++)
-		printf("thread %u: %lu page writes, %lu page reads, %lu SIGBUS\n",
+		printf("# thread %u: %lu page writes, %lu page reads, %lu SIGBUS\n",
 		       n, t[n].writes, t[n].reads, t[n].sigbus);
-	printf("chaos: %lu hole punches, %lu truncations\n", cc_punches, cc_truncates);
+	printf("# chaos: %lu hole punches, %lu truncations\n", cc_punches, cc_truncates);
 	if (cc_error[0])
 		return FAIL("concurrent: %s", cc_error);
 
@@ -797,7 +807,7 @@ static int test_concurrent(void)
 		return ret;
 	for (i = 0; i < CC_SIZE / 8; i++)
 		nonzero += !!buf[i];
-	printf("after the run: %llu of %lu words written\n",
+	printf("# after the run: %llu of %lu words written\n",
 	       (unsigned long long)nonzero, (unsigned long)(CC_SIZE / 8));
 	for (i = 0; i < CC_SIZE / 8; i++)
 		if (buf[i] != ((const uint64_t *)cc_map)[i])
@@ -828,45 +838,48 @@ static int test_concurrent(void)
 
 /* ------------------------------------------------------------------ */
 
-static const struct {
-	const char *name;
-	int (*fn)(void);
-} tests[] = {
-	{ "large-rw", test_large_rw },
-	{ "large-rw-verify", test_large_rw_verify },
-	{ "hole", test_hole },
-	{ "private", test_private },
-	{ "sigbus-eof", test_sigbus_eof },
-	{ "truncate-sigbus", test_truncate_sigbus },
-	{ "fork", test_fork },
-	{ "mremap", test_mremap },
-	{ "concurrent", test_concurrent },
-};
+/*
+ * The fixture: the directory, which must be on a DAX file system (a file
+ * made there has STATX_ATTR_DAX).
+ */
+FIXTURE(dax) {};
 
-int main(int argc, char **argv)
+FIXTURE_SETUP(dax)
 {
-	unsigned int i;
-	int ret;
+	int dax;
 
-	if (argc == 2 && !strcmp(argv[1], "list")) {
-		for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-			printf("%s\n", tests[i].name);
-		return 0;
-	}
-	if (argc != 3) {
-		fprintf(stderr, "usage: dax_faults list | dax_faults TEST DIR\n");
-		return 2;
-	}
-	dir = argv[2];
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (strcmp(argv[1], tests[i].name))
-			continue;
-		ret = tests[i].fn();
-		fflush(stdout);
-		if (!ret)
-			printf("%s: ok\n", argv[1]);
-		return ret;
-	}
-	fprintf(stderr, "dax_faults: no test %s\n", argv[1]);
-	return 2;
+	dir = dax_dir();
+	dax = dax_dir_is_dax();
+	ASSERT_LE(0, dax) TH_LOG("cannot make a file in %s", dir);
+	if (!dax)
+		SKIP(return, "%s is not on a file system mounted with -o dax", dir);
 }
+
+FIXTURE_TEARDOWN(dax) {}
+
+/*
+ * TEST_F(dax, NAME) runs test_NAME(): 0 passes, a failure or setup error
+ * fails.  The harness ends the test's process with _exit(): flush what the
+ * test printed first.
+ */
+#define DAX_TEST(name, timeout) \
+	TEST_F_TIMEOUT(dax, name, timeout) \
+	{ \
+		int ret = test_##name(); \
+		\
+		fflush(stdout); \
+		ASSERT_EQ(0, ret); \
+	}
+
+DAX_TEST(large_rw, 120)
+/* The file large_rw left: the caller runs it again after a remount. */
+DAX_TEST(large_rw_verify, 120)
+DAX_TEST(hole, 120)
+DAX_TEST(private, 120)
+DAX_TEST(sigbus_eof, 120)
+DAX_TEST(truncate_sigbus, 120)
+DAX_TEST(fork, 120)
+DAX_TEST(mremap, 120)
+DAX_TEST(concurrent, CC_ALARM + 30)
+
+TEST_HARNESS_MAIN

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmd_faults TEST FILE: PMD faults on a file of a DAX filesystem.  Prints
- * the faults the process took; exit 0 on success, 1 on a wrong result, 2
- * on error.  Where a test expects PMDs, it asks FIEMAP first which 2 MiB
- * chunks of the file lie in one extent that starts 2 MiB aligned on the
- * device ("aligned" chunks): those must take one fault for the whole chunk,
- * the others one fault per page.  The last line of mapped and write is
- * "aligned N", for the caller to compare with the module's counters.
+ * pmd_faults: PMD faults on files made in RUST_DAX_TEST_DIR (default: the
+ * working directory), on a file system mounted with -o dax.  A
+ * kselftest_harness.h program: "pmd_faults -l" lists the tests,
+ * "pmd_faults -t hole" runs one; KTAP on stdout, with the faults the
+ * process took in "#" lines.  Where a test expects PMDs, it asks FIEMAP
+ * first which 2 MiB chunks of the file lie in one extent that starts 2 MiB
+ * aligned on the device ("aligned" chunks): those must take one fault for
+ * the whole chunk, the others one fault per page.  mapped and write print
+ * "# aligned N", for the caller to compare with the module's counters.
+ * Every test makes its own file, named after it.
  *
  *   mapped        16 MiB written with pwrite, mapped 2 MiB aligned: every
  *                 page of every chunk reads right
@@ -17,19 +20,22 @@
  *   hole          a sparse file mapped aligned: reads see zeros with one
  *                 fault per 2 MiB (huge zero folio); then writes replace it,
  *                 and pread sees the data
- *   small-vma     a 1 MiB mapping of the file: the PMD would not fit in the
+ *   small_vma     a 1 MiB mapping of the file: the PMD would not fit in the
  *                 VMA, every page takes a fault
  *   eof           a 3 MiB file mapped 4 MiB: the PMD of the second chunk
  *                 would extend beyond the end of the file, every page takes
  *                 a fault; the page at the end gives SIGBUS
- *   private-write a private mapping written: copy on write at PTE size,
+ *   private_write a private mapping written: copy on write at PTE size,
  *                 every page takes a fault, the file is unchanged
- *   pte-present   a page read through a misaligned mapping leaves a PTE
+ *   pte_present   a page read through a misaligned mapping leaves a PTE
  *                 entry in the file; an aligned mapping of its chunk then
  *                 falls back to pages
  *   short         a page of every chunk punched out: the extents are
  *                 shorter than a PMD, every page takes a fault, the punched
  *                 pages read zeros
+ *
+ * A test body returns 0 on success, 1 on a wrong result and 2 on an error
+ * (said on stderr); both fail the test.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -46,6 +52,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "kselftest_harness.h"
+#include "dax_dir.h"
 #include "pattern.h"
 
 #define PAGE 4096UL
@@ -183,7 +191,7 @@ static int aligned_chunks(int fd, int aligned[CHUNKS])
 		len = e->fe_length;
 	}
 	for (c = 0; c < CHUNKS; c++)
-		printf("chunk %u: %s\n", c, aligned[c] ? "aligned" : "not aligned");
+		printf("# chunk %u: %s\n", c, aligned[c] ? "aligned" : "not aligned");
 	free(fm);
 	return 0;
 }
@@ -210,7 +218,7 @@ static int chunk_faults(uint8_t *p, const int aligned[CHUNKS], int write)
 			}
 		}
 		f = faults() - f;
-		printf("chunk %d: %ld faults\n", c, f);
+		printf("# chunk %d: %ld faults\n", c, f);
 		if (aligned[c] ? f != 1 : f < (long)(PMD / PAGE)) {
 			fprintf(stderr, "chunk %d: %ld faults, want %s\n", c, f,
 				aligned[c] ? "1" : "one per page");
@@ -218,7 +226,7 @@ static int chunk_faults(uint8_t *p, const int aligned[CHUNKS], int write)
 		}
 		n += aligned[c];
 	}
-	printf("aligned %d\n", n);
+	printf("# aligned %d\n", n);
 	return bad;
 }
 
@@ -266,169 +274,249 @@ static int gives_sigbus(volatile uint8_t *p)
 
 static int per_page(const char *what, long f, long pages)
 {
-	printf("%s: %ld faults for %ld pages\n", what, f, pages);
+	printf("# %s: %ld faults for %ld pages\n", what, f, pages);
 	return f < pages;
 }
 
-int main(int argc, char **argv)
+/*
+ * Map LEN bytes of the file at a 2 MiB aligned address plus SKEW, read
+ * every page of [FROM, TO) against WANT, and check that each took a fault.
+ */
+static int read_per_page(int fd, size_t len, size_t skew, size_t from, size_t to,
+			 uint8_t (*want)(size_t), const char *what)
 {
-	const char *test;
-	int fd, bad = 0, aligned[CHUNKS];
-	size_t off, size = SIZE;
+	uint8_t *p = map_at(fd, len, skew, PROT_READ, MAP_SHARED);
+	int bad = 0;
+	long f;
+
+	if (!p) {
+		perror("mmap");
+		return 2;
+	}
+	f = touch_pages(p, from, to, want, &bad);
+	return per_page(what, f, (to - from) / PAGE) || bad;
+}
+
+static char file_buf[4096];
+
+/*
+ * The file of test NAME in RUST_DAX_TEST_DIR, SIZE bytes, written with the
+ * pattern unless WRITE is 0; its descriptor, or -1 (said on stderr).
+ */
+static int test_file(const char *name, size_t size, int write)
+{
+	int fd;
+
+	snprintf(file_buf, sizeof(file_buf), "%s/pmd-%s", dax_dir(), name);
+	fd = open(file_buf, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || ftruncate(fd, size)) {
+		perror(file_buf);
+		return -1;
+	}
+	if (write && write_file(fd, size)) {
+		perror("write");
+		return -1;
+	}
+	return fd;
+}
+
+/* mapped and write: every chunk read or written through an aligned mapping. */
+static int chunks(int fd, int write)
+{
+	int bad, aligned[CHUNKS];
+	uint8_t *p;
+
+	if (aligned_chunks(fd, aligned))
+		return 2;
+	p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (!p) {
+		perror("mmap");
+		return 2;
+	}
+	bad = chunk_faults(p, aligned, write);
+	munmap(p, SIZE);
+	if (write && pread_check(fd, SIZE, want_rewritten))
+		bad = 1;
+	return bad;
+}
+
+static int test_mapped(int fd, size_t size)
+{
+	(void)size;
+	return chunks(fd, 0);
+}
+
+static int test_write(int fd, size_t size)
+{
+	(void)size;
+	return chunks(fd, 1);
+}
+
+static int test_misaligned(int fd, size_t size)
+{
+	return read_per_page(fd, size, PAGE, 0, size, want_written, "misaligned");
+}
+
+static int test_hole(int fd, size_t size)
+{
+	int bad = 0;
+	size_t off;
 	uint8_t *p;
 	long f;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: pmd_faults mapped|write|misaligned|hole|small-vma|"
-			"eof|private-write|pte-present|short FILE\n");
+	(void)size;
+	p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (!p) {
+		perror("mmap");
 		return 2;
 	}
-	test = argv[1];
-	if (!strcmp(test, "eof"))
-		size = PMD + PMD / 2;
-	fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || ftruncate(fd, size)) {
-		perror(argv[2]);
-		return 2;
-	}
-	if (strcmp(test, "hole") && write_file(fd, size)) {
-		perror("write");
-		return 2;
-	}
-
-	if (!strcmp(test, "mapped") || !strcmp(test, "write")) {
-		int write = !strcmp(test, "write");
-
-		if (aligned_chunks(fd, aligned))
-			return 2;
-		p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
-		if (!p) {
-			perror("mmap");
-			return 2;
-		}
-		bad = chunk_faults(p, aligned, write);
-		munmap(p, SIZE);
-		if (write && pread_check(fd, SIZE, want_rewritten))
+	f = faults();
+	for (off = 0; off < SIZE; off += PMD)
+		if (p[off] || p[off + PMD - 1])
 			bad = 1;
-		return bad;
-	}
-	if (!strcmp(test, "misaligned")) {
-		p = map_at(fd, SIZE, PAGE, PROT_READ, MAP_SHARED);
-		if (!p) {
-			perror("mmap");
-			return 2;
-		}
-		f = touch_pages(p, 0, SIZE, want_written, &bad);
-		return per_page("misaligned", f, SIZE / PAGE) || bad;
-	}
-	if (!strcmp(test, "hole")) {
-		p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
-		if (!p) {
-			perror("mmap");
-			return 2;
-		}
-		f = faults();
-		for (off = 0; off < SIZE; off += PMD)
-			if (p[off] || p[off + PMD - 1])
-				bad = 1;
-		f = faults() - f;
-		printf("faults %ld for %lu PMDs of holes\n", f, SIZE / PMD);
-		if (bad || f > (long)(SIZE / PMD))
+	f = faults() - f;
+	printf("# faults %ld for %lu PMDs of holes\n", f, SIZE / PMD);
+	if (bad || f > (long)(SIZE / PMD))
+		return 1;
+	for (off = 0; off < SIZE; off += PMD)
+		p[off + 7] = 0xa5;
+	munmap(p, SIZE);
+	for (off = 0; off < SIZE; off += PMD) {
+		uint8_t b;
+
+		if (pread(fd, &b, 1, off + 7) != 1 || b != 0xa5)
 			return 1;
-		for (off = 0; off < SIZE; off += PMD)
-			p[off + 7] = 0xa5;
-		munmap(p, SIZE);
-		for (off = 0; off < SIZE; off += PMD) {
-			uint8_t b;
-
-			if (pread(fd, &b, 1, off + 7) != 1 || b != 0xa5)
-				return 1;
-			if (pread(fd, &b, 1, off + 8) != 1 || b != 0)
-				return 1;
-		}
-		return 0;
+		if (pread(fd, &b, 1, off + 8) != 1 || b != 0)
+			return 1;
 	}
-	if (!strcmp(test, "small-vma")) {
-		p = map_at(fd, PMD / 2, 0, PROT_READ, MAP_SHARED);
-		if (!p) {
-			perror("mmap");
-			return 2;
-		}
-		f = touch_pages(p, 0, PMD / 2, want_written, &bad);
-		return per_page("1 MiB mapping", f, PMD / 2 / PAGE) || bad;
-	}
-	if (!strcmp(test, "eof")) {
-		p = map_at(fd, 2 * PMD, 0, PROT_READ, MAP_SHARED);
-		if (!p) {
-			perror("mmap");
-			return 2;
-		}
-		f = touch_pages(p, PMD, size, want_written, &bad);
-		if (per_page("chunk ending at EOF", f, (size - PMD) / PAGE))
-			bad = 1;
-		if (!gives_sigbus(p + size)) {
-			fprintf(stderr, "no SIGBUS reading at EOF\n");
-			bad = 1;
-		}
-		return bad;
-	}
-	if (!strcmp(test, "private-write")) {
-		volatile uint8_t *v;
-
-		p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-		if (!p) {
-			perror("mmap");
-			return 2;
-		}
-		v = p;
-		f = faults();
-		for (off = 0; off < PMD; off += PAGE)
-			v[off] = pattern(off, WSEED);
-		f = faults() - f;
-		for (off = 0; off < PMD; off += PAGE)
-			if (v[off] != pattern(off, WSEED) ||
-			    v[off + 1] != pattern(off + 1, SEED))
-				bad = 1;
-		munmap(p, SIZE);
-		if (pread_check(fd, SIZE, want_written))
-			bad = 1;
-		return per_page("private writes", f, PMD / PAGE) || bad;
-	}
-	if (!strcmp(test, "pte-present")) {
-		uint8_t *q = map_at(fd, SIZE, PAGE, PROT_READ, MAP_SHARED);
-
-		if (!q) {
-			perror("mmap");
-			return 2;
-		}
-		/* One page of chunk 0 through PTEs: a PTE entry in the file. */
-		if (q[5 * PAGE] != pattern(5 * PAGE, SEED))
-			bad = 1;
-		munmap(q, SIZE);
-		p = map_at(fd, SIZE, 0, PROT_READ, MAP_SHARED);
-		if (!p) {
-			perror("mmap");
-			return 2;
-		}
-		f = touch_pages(p, 0, PMD, want_written, &bad);
-		return per_page("chunk with a PTE entry", f, PMD / PAGE) || bad;
-	}
-	if (!strcmp(test, "short")) {
-		for (off = 0; off < SIZE; off += PMD) {
-			if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				      off + PUNCH_PAGE * PAGE, PAGE)) {
-				perror("punch");
-				return 2;
-			}
-		}
-		p = map_at(fd, SIZE, 0, PROT_READ, MAP_SHARED);
-		if (!p) {
-			perror("mmap");
-			return 2;
-		}
-		f = touch_pages(p, 0, SIZE, want_punched, &bad);
-		return per_page("chunks with a page punched out", f, SIZE / PAGE) || bad;
-	}
-	fprintf(stderr, "unknown test %s\n", test);
-	return 2;
+	return 0;
 }
+
+static int test_small_vma(int fd, size_t size)
+{
+	(void)size;
+	return read_per_page(fd, PMD / 2, 0, 0, PMD / 2, want_written, "1 MiB mapping");
+}
+
+static int test_eof(int fd, size_t size)
+{
+	int bad = 0;
+	uint8_t *p;
+	long f;
+
+	p = map_at(fd, 2 * PMD, 0, PROT_READ, MAP_SHARED);
+	if (!p) {
+		perror("mmap");
+		return 2;
+	}
+	f = touch_pages(p, PMD, size, want_written, &bad);
+	if (per_page("chunk ending at EOF", f, (size - PMD) / PAGE))
+		bad = 1;
+	if (!gives_sigbus(p + size)) {
+		fprintf(stderr, "no SIGBUS reading at EOF\n");
+		bad = 1;
+	}
+	return bad;
+}
+
+static int test_private_write(int fd, size_t size)
+{
+	volatile uint8_t *v;
+	int bad = 0;
+	size_t off;
+	uint8_t *p;
+	long f;
+
+	(void)size;
+	p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (!p) {
+		perror("mmap");
+		return 2;
+	}
+	v = p;
+	f = faults();
+	for (off = 0; off < PMD; off += PAGE)
+		v[off] = pattern(off, WSEED);
+	f = faults() - f;
+	for (off = 0; off < PMD; off += PAGE)
+		if (v[off] != pattern(off, WSEED) ||
+		    v[off + 1] != pattern(off + 1, SEED))
+			bad = 1;
+	munmap(p, SIZE);
+	if (pread_check(fd, SIZE, want_written))
+		bad = 1;
+	return per_page("private writes", f, PMD / PAGE) || bad;
+}
+
+static int test_pte_present(int fd, size_t size)
+{
+	uint8_t *q = map_at(fd, size, PAGE, PROT_READ, MAP_SHARED);
+	int bad;
+
+	if (!q) {
+		perror("mmap");
+		return 2;
+	}
+	/* One page of chunk 0 through PTEs: a PTE entry in the file. */
+	bad = q[5 * PAGE] != pattern(5 * PAGE, SEED);
+	munmap(q, size);
+	return read_per_page(fd, size, 0, 0, PMD, want_written, "chunk with a PTE entry") ||
+	       bad;
+}
+
+static int test_short(int fd, size_t size)
+{
+	size_t off;
+
+	for (off = 0; off < size; off += PMD) {
+		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      off + PUNCH_PAGE * PAGE, PAGE)) {
+			perror("punch");
+			return 2;
+		}
+	}
+	return read_per_page(fd, size, 0, 0, size, want_punched,
+			     "chunks with a page punched out");
+}
+
+FIXTURE(pmd) {};
+
+FIXTURE_SETUP(pmd)
+{
+	int dax = dax_dir_is_dax();
+
+	ASSERT_LE(0, dax) TH_LOG("cannot make a file in %s", dax_dir());
+	if (!dax)
+		SKIP(return, "%s is not on a file system mounted with -o dax", dax_dir());
+}
+
+FIXTURE_TEARDOWN(pmd) {}
+
+/*
+ * TEST_F(pmd, NAME): test_NAME() on a new file of SIZE bytes, written with
+ * the pattern if WRITE.  The harness ends the test's process with _exit():
+ * flush what the test printed first.
+ */
+#define PMD_TEST(name, size, write) \
+	TEST_F_TIMEOUT(pmd, name, 300) \
+	{ \
+		int fd = test_file(#name, size, write), ret; \
+		\
+		ASSERT_LE(0, fd); \
+		ret = test_##name(fd, size); \
+		fflush(stdout); \
+		close(fd); \
+		ASSERT_EQ(0, ret); \
+	}
+
+PMD_TEST(mapped, SIZE, 1)
+PMD_TEST(write, SIZE, 1)
+PMD_TEST(misaligned, SIZE, 1)
+PMD_TEST(hole, SIZE, 0)
+PMD_TEST(small_vma, SIZE, 1)
+PMD_TEST(eof, PMD + PMD / 2, 1)
+PMD_TEST(private_write, SIZE, 1)
+PMD_TEST(pte_present, SIZE, 1)
+PMD_TEST(short, SIZE, 1)
+
+TEST_HARNESS_MAIN

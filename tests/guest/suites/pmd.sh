@@ -11,7 +11,8 @@
 
 . "$(dirname "$0")/../lib.sh"
 
-TESTS="mapped write misaligned hole small-vma eof private-write pte-present short"
+# The tests of pmd_faults (kselftest_harness.h).
+TESTS="mapped write misaligned hole small_vma eof private_write pte_present short"
 COUNTERS="pmd_served pmd_mapped huge_zero_page pmd_fallback_layout pmd_fallback_colour
 	pmd_fallback_private_write pmd_fallback_outside_vma pmd_fallback_beyond_eof
 	pmd_fallback_pte_entry pmd_fallback_iomap pmd_fallback_hole cow"
@@ -25,16 +26,15 @@ T=/sys/kernel/tracing
 mountpoint -q "$T" || mount -t tracefs nodev "$T"
 EV=$T/events/fs_dax/dax_pmd_fault_done/enable
 
-# pmd_traced FILE TEST...: run pmd_faults TEST... with the dax_pmd_fault_done
-# event on, its events to FILE.
+# pmd_traced FILE DIR TEST: run TEST of pmd_faults in DIR with the
+# dax_pmd_fault_done event on, its events to FILE.
 pmd_traced() {
-	local out=$1 rc=0
-	shift
+	local out=$1 dir=$2 test=$3 rc=0
 	echo 0 >"$T/tracing_on"
 	echo >"$T/trace"
 	echo 1 >"$EV"
 	echo 1 >"$T/tracing_on"
-	"$BIN/pmd_faults" "$@" || rc=$?
+	RUST_DAX_TEST_DIR=$dir "$BIN/pmd_faults" -t "$test" || rc=$?
 	echo 0 >"$T/tracing_on"
 	echo 0 >"$EV"
 	grep -o 'dax_pmd_fault_done: .*' "$T/trace" >"$out" || true
@@ -50,7 +50,8 @@ pmd() {
 	for c in $COUNTERS $CALLS; do
 		before[$c]=$(stat_of "$c")
 	done
-	out=$(pmd_traced "$dir/$test-$path.trace" "$test" "$dir/$test-$path") ||
+	mkdir -p "$dir/$path"
+	out=$(pmd_traced "$dir/$test-$path.trace" "$dir/$path" "$test") ||
 		{ echo "$out"; return 1; }
 	echo "$out"
 	for c in $COUNTERS $CALLS; do
@@ -64,7 +65,7 @@ pmd() {
 		"$(grep -c . "$dir/$test-$path.trace" || true)" \
 		"$(grep -c 'FALLBACK$' "$dir/$test-$path.trace" || true)" |
 		tee "$dir/$test-$path.calls"
-	aligned=$(echo "$out" | awk '$1 == "aligned" { print $2 }')
+	aligned=$(echo "$out" | awk '$1 == "#" && $2 == "aligned" { print $3 }')
 	case $test in
 	mapped | write)
 		# Whichever path serves them, the PMD faults that mapped a PMD
@@ -92,12 +93,12 @@ pmd() {
 		;;
 	misaligned) [ "${delta[pmd_fallback_colour]}" -ge 1 ] ;;
 	hole) [ "${delta[huge_zero_page]}" -ge 8 ] ;;
-	small-vma) [ "${delta[pmd_fallback_outside_vma]}" -ge 1 ] ;;
+	small_vma) [ "${delta[pmd_fallback_outside_vma]}" -ge 1 ] ;;
 	eof) [ "${delta[pmd_fallback_beyond_eof]}" -ge 1 ] ;;
-	private-write)
+	private_write)
 		[ "${delta[pmd_fallback_private_write]}" -ge 1 ] && [ "${delta[cow]}" -ge 512 ]
 		;;
-	pte-present) [ "${delta[pmd_fallback_pte_entry]}" -ge 1 ] ;;
+	pte_present) [ "${delta[pmd_fallback_pte_entry]}" -ge 1 ] ;;
 	short) [ "${delta[pmd_fallback_iomap]}" -ge 8 ] ;;
 	esac
 }

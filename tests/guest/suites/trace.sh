@@ -22,7 +22,7 @@ traced() {
 	for e in $EVENTS; do echo 1 >"$T/events/fs_dax/$e/enable"; done
 	echo 1 >"$T/tracing_on"
 	mkdir -p "$dir/$path"
-	"$BIN/dax_faults" hole "$dir/$path"
+	RUST_DAX_TEST_DIR=$dir/$path "$BIN/dax_faults" -t hole
 	local rc=$?
 	echo 0 >"$T/tracing_on"
 	for e in $EVENTS; do echo 0 >"$T/events/fs_dax/$e/enable"; done
