@@ -25,9 +25,16 @@ macro_rules! stats {
             }
 
             fn show(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                // Read before the fault counters: a fault is counted there first.
+                let other_results = self.other_results.load(Relaxed);
                 // Every PTE fault is counted once, as a read or a write.
                 let pte_fault = self.pte_read.load(Relaxed) + self.pte_write.load(Relaxed);
+                let faults =
+                    pte_fault + self.pmd_fault.load(Relaxed) + self.other_fault.load(Relaxed);
                 writeln!(f, "pte_fault {pte_fault}")?;
+                // The faults that returned just `VM_FAULT_NOPAGE` are not counted on their own.
+                let nopage = faults.saturating_sub(other_results) + self.nopage_bit.load(Relaxed);
+                writeln!(f, "nopage {nopage}")?;
                 $(writeln!(f, "{} {}", stringify!($name), self.$name.load(Relaxed))?;)*
                 Ok(())
             }
@@ -35,8 +42,10 @@ macro_rules! stats {
     };
 }
 
-// `pte_fault`, the `dax_iomap_fault()` calls at PTE size, is shown as `pte_read + pte_write`:
-// one counter less to increment on the hot path.
+// `pte_fault`, the `dax_iomap_fault()` calls at PTE size, is shown as `pte_read + pte_write`, and
+// `nopage`, the results with `VM_FAULT_NOPAGE`, as the faults less `other_results` plus
+// `nopage_bit`: two counters less to increment on the hot path, where a fault is counted once
+// and most return just `VM_FAULT_NOPAGE`.
 stats! {
     /// `dax_iomap_fault()` calls at PMD size.
     pmd_fault,
@@ -86,8 +95,10 @@ stats! {
     sync_finished,
     /// `dax_finish_sync_fault()` calls served in Rust that found the entry gone or resized.
     sync_raced,
-    /// Results: `VM_FAULT_NOPAGE`.
-    nopage,
+    /// Results other than just `VM_FAULT_NOPAGE`.
+    other_results,
+    /// Results among `other_results` with `VM_FAULT_NOPAGE`.
+    nopage_bit,
     /// Results: `VM_FAULT_SIGBUS`.
     sigbus,
     /// Results: `VM_FAULT_OOM`.
@@ -118,17 +129,16 @@ impl Stats {
     /// Counts the result of a fault.
     #[inline]
     pub(crate) fn count_result(&self, ret: VmFaultResult) {
-        // Most faults end here.
-        if ret == VmFaultResult::NOPAGE {
-            Self::inc(&self.nopage);
-        } else {
+        // Most faults end here, and are counted as the faults less the others.
+        if ret != VmFaultResult::NOPAGE {
             self.count_result_bits(ret);
         }
     }
 
     fn count_result_bits(&self, ret: VmFaultResult) {
+        Self::inc(&self.other_results);
         let rows = [
-            (VmFaultResult::NOPAGE, &self.nopage),
+            (VmFaultResult::NOPAGE, &self.nopage_bit),
             (VmFaultResult::SIGBUS, &self.sigbus),
             (VmFaultResult::OOM, &self.oom),
             (VmFaultResult::FALLBACK, &self.fallback),
