@@ -35,8 +35,8 @@ CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 # Libraries of single programs (Debian packages installed by scripts/deps.sh).
 LDLIBS_pmem2_client := -lpmem2
 
-.PHONY: all help deps deps-xfstests kernel module client progs build check run bench stress \
-	shell lint fmt clean kselftest xfstests
+.PHONY: all help deps deps-xfstests kernel kconfig-check module client progs build check run \
+	bench stress shell lint fmt clean kselftest xfstests
 
 all: build
 
@@ -77,7 +77,23 @@ endif
 LOCK_SHARED := mkdir -p $(CACHE) && flock -s $(CACHE)/kernel-$(FLAVOUR).lock
 LOCK_EXCL := mkdir -p $(CACHE) && flock $(CACHE)/kernel-$(FLAVOUR).lock
 
-module: kernel
+# kbuild does not rebuild an external module's objects when the kernel's
+# configuration changes: their recorded dependencies on include/config/
+# are relative paths, which kbuild looks up in the module's directory.  A
+# module built before a configuration change (or against the other
+# flavour) keeps a stale struct module, and the kernel refuses it
+# ("Invalid relocation target").  So the module and the client are built
+# afresh whenever KDIR's auto.conf differs from the one they were built
+# against, kept in .kernel-config.
+KCONFIG_USED := .kernel-config
+kconfig-check: kernel
+	@cmp -s $(KDIR)/include/config/auto.conf $(KCONFIG_USED) || { \
+		echo '==> kernel configuration changed: rebuilding the modules from scratch'; \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR) clean; \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean; \
+		cp $(KDIR)/include/config/auto.conf $(KCONFIG_USED); }
+
+module: kconfig-check
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
 
 # The C test module that uses the fault API of rust_dax.ko, built the way
@@ -151,6 +167,6 @@ endif
 clean:
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR) clean
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean
-	rm -rf tests/bin
+	rm -rf tests/bin $(KCONFIG_USED)
 
 endif
