@@ -82,6 +82,8 @@ have_sites=0
 mountpoint -q $TRACING || mount -t tracefs none $TRACING 2>/dev/null || true
 # Room for every event of a systematic run.
 echo 65536 >$TRACING/buffer_size_kb
+# Other suites leave tracing off (pmd, trace): turn it on here.
+echo 1 >$TRACING/tracing_on
 for e in $DONE_EVENTS; do
 	echo "comm == \"fault_inject\"" >$TRACING/events/fs_dax/$e/filter
 	echo 1 >$TRACING/events/fs_dax/$e/enable
