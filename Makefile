@@ -103,15 +103,17 @@ client: module
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
-tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h)
+SELFTEST := tests/selftests/rust_dax
+tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h $(SELFTEST)/*.h)
 	@mkdir -p tests/bin
-	$(CC) $(CFLAGS_PROGS) $(CFLAGS_$*) -o $@ $< $(LDLIBS_$*)
+	$(CC) $(CFLAGS_PROGS) -o $@ $< $(LDLIBS_$*)
 
 # Tests written with the kernel's tools/testing/selftests/kselftest_harness.h,
-# taken from the source tree of KDIR (an O= build links it as source/).
+# taken from the source tree of KDIR (an O= build links it as source/), and
+# the fixture of our kselftest target (dax_dir.h).
 KSRC = $(if $(wildcard $(KDIR)/source),$(KDIR)/source,$(KDIR))
 HARNESS_PROGS := tests/bin/dax_faults tests/bin/pmd_faults
-$(foreach p,$(HARNESS_PROGS),$(eval CFLAGS_$(notdir $(p)) = -I$$(KSRC)/tools/testing/selftests))
+$(HARNESS_PROGS): CFLAGS_PROGS += -I$(KSRC)/tools/testing/selftests -I$(SELFTEST)
 $(HARNESS_PROGS): | kernel
 
 progs: $(PROGS)

@@ -34,7 +34,6 @@
 
 #define PG 4096UL
 
-static const char *dir;
 static char path_buf[4096];
 
 /*
@@ -49,7 +48,7 @@ static char path_buf[4096];
 
 static const char *file_path(const char *name)
 {
-	snprintf(path_buf, sizeof(path_buf), "%s/%s", dir, name);
+	snprintf(path_buf, sizeof(path_buf), "%s/%s", dax_dir(), name);
 	return path_buf;
 }
 
@@ -838,24 +837,7 @@ static int test_concurrent(void)
 
 /* ------------------------------------------------------------------ */
 
-/*
- * The fixture: the directory, which must be on a DAX file system (a file
- * made there has STATX_ATTR_DAX).
- */
-FIXTURE(dax) {};
-
-FIXTURE_SETUP(dax)
-{
-	int dax;
-
-	dir = dax_dir();
-	dax = dax_dir_is_dax();
-	ASSERT_LE(0, dax) TH_LOG("cannot make a file in %s", dir);
-	if (!dax)
-		SKIP(return, "%s is not on a file system mounted with -o dax", dir);
-}
-
-FIXTURE_TEARDOWN(dax) {}
+DAX_DIR_FIXTURE(dax)
 
 /*
  * TEST_F(dax, NAME) runs test_NAME(): 0 passes, a failure or setup error

@@ -72,17 +72,26 @@ static long faults(void)
 	return ru.ru_minflt + ru.ru_majflt;
 }
 
-/* Map @len bytes of @fd from 0 at a 2 MiB aligned address plus @skew. */
+/*
+ * Map @len bytes of @fd from 0 at a 2 MiB aligned address plus @skew; NULL
+ * (said on stderr) if it cannot.
+ */
 static uint8_t *map_at(int fd, size_t len, size_t skew, int prot, int flags)
 {
 	uint8_t *p, *a;
 
 	p = mmap(NULL, len + 2 * PMD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	if (p == MAP_FAILED) {
+		perror("mmap");
 		return NULL;
+	}
 	a = (uint8_t *)(((uintptr_t)p + PMD - 1) & ~(PMD - 1)) + skew;
 	a = mmap(a, len, prot, flags | MAP_FIXED, fd, 0);
-	return a == MAP_FAILED ? NULL : a;
+	if (a == MAP_FAILED) {
+		perror("mmap");
+		return NULL;
+	}
+	return a;
 }
 
 /*
@@ -289,10 +298,8 @@ static int read_per_page(int fd, size_t len, size_t skew, size_t from, size_t to
 	int bad = 0;
 	long f;
 
-	if (!p) {
-		perror("mmap");
+	if (!p)
 		return 2;
-	}
 	f = touch_pages(p, from, to, want, &bad);
 	return per_page(what, f, (to - from) / PAGE) || bad;
 }
@@ -329,10 +336,8 @@ static int chunks(int fd, int write)
 	if (aligned_chunks(fd, aligned))
 		return 2;
 	p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
-	if (!p) {
-		perror("mmap");
+	if (!p)
 		return 2;
-	}
 	bad = chunk_faults(p, aligned, write);
 	munmap(p, SIZE);
 	if (write && pread_check(fd, SIZE, want_rewritten))
@@ -364,24 +369,21 @@ static int test_hole(int fd, size_t size)
 	uint8_t *p;
 	long f;
 
-	(void)size;
-	p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
-	if (!p) {
-		perror("mmap");
+	p = map_at(fd, size, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (!p)
 		return 2;
-	}
 	f = faults();
-	for (off = 0; off < SIZE; off += PMD)
+	for (off = 0; off < size; off += PMD)
 		if (p[off] || p[off + PMD - 1])
 			bad = 1;
 	f = faults() - f;
-	printf("# faults %ld for %lu PMDs of holes\n", f, SIZE / PMD);
-	if (bad || f > (long)(SIZE / PMD))
+	printf("# faults %ld for %lu PMDs of holes\n", f, size / PMD);
+	if (bad || f > (long)(size / PMD))
 		return 1;
-	for (off = 0; off < SIZE; off += PMD)
+	for (off = 0; off < size; off += PMD)
 		p[off + 7] = 0xa5;
-	munmap(p, SIZE);
-	for (off = 0; off < SIZE; off += PMD) {
+	munmap(p, size);
+	for (off = 0; off < size; off += PMD) {
 		uint8_t b;
 
 		if (pread(fd, &b, 1, off + 7) != 1 || b != 0xa5)
@@ -405,10 +407,8 @@ static int test_eof(int fd, size_t size)
 	long f;
 
 	p = map_at(fd, 2 * PMD, 0, PROT_READ, MAP_SHARED);
-	if (!p) {
-		perror("mmap");
+	if (!p)
 		return 2;
-	}
 	f = touch_pages(p, PMD, size, want_written, &bad);
 	if (per_page("chunk ending at EOF", f, (size - PMD) / PAGE))
 		bad = 1;
@@ -427,12 +427,9 @@ static int test_private_write(int fd, size_t size)
 	uint8_t *p;
 	long f;
 
-	(void)size;
-	p = map_at(fd, SIZE, 0, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	if (!p) {
-		perror("mmap");
+	p = map_at(fd, size, 0, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (!p)
 		return 2;
-	}
 	v = p;
 	f = faults();
 	for (off = 0; off < PMD; off += PAGE)
@@ -442,8 +439,8 @@ static int test_private_write(int fd, size_t size)
 		if (v[off] != pattern(off, WSEED) ||
 		    v[off + 1] != pattern(off + 1, SEED))
 			bad = 1;
-	munmap(p, SIZE);
-	if (pread_check(fd, SIZE, want_written))
+	munmap(p, size);
+	if (pread_check(fd, size, want_written))
 		bad = 1;
 	return per_page("private writes", f, PMD / PAGE) || bad;
 }
@@ -453,10 +450,8 @@ static int test_pte_present(int fd, size_t size)
 	uint8_t *q = map_at(fd, size, PAGE, PROT_READ, MAP_SHARED);
 	int bad;
 
-	if (!q) {
-		perror("mmap");
+	if (!q)
 		return 2;
-	}
 	/* One page of chunk 0 through PTEs: a PTE entry in the file. */
 	bad = q[5 * PAGE] != pattern(5 * PAGE, SEED);
 	munmap(q, size);
@@ -479,18 +474,7 @@ static int test_short(int fd, size_t size)
 			     "chunks with a page punched out");
 }
 
-FIXTURE(pmd) {};
-
-FIXTURE_SETUP(pmd)
-{
-	int dax = dax_dir_is_dax();
-
-	ASSERT_LE(0, dax) TH_LOG("cannot make a file in %s", dax_dir());
-	if (!dax)
-		SKIP(return, "%s is not on a file system mounted with -o dax", dax_dir());
-}
-
-FIXTURE_TEARDOWN(pmd) {}
+DAX_DIR_FIXTURE(pmd)
 
 /*
  * TEST_F(pmd, NAME): test_NAME() on a new file of SIZE bytes, written with

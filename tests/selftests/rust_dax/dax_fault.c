@@ -24,10 +24,8 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "dax_dir.h"
 
-#ifndef STATX_ATTR_DAX
-#define STATX_ATTR_DAX 0x00200000
-#endif
 #ifndef MAP_SYNC
 #define MAP_SYNC 0x80000
 #endif
@@ -93,23 +91,21 @@ FIXTURE(dax_file) {
 
 FIXTURE_SETUP(dax_file)
 {
-	const char *dir = getenv("RUST_DAX_TEST_DIR");
-	struct statx stx;
+	int dax;
 
 	self->fd = -1;
 	self->buf = NULL;
 	self->page = sysconf(_SC_PAGESIZE);
 	self->len = NPAGES * self->page;
 	snprintf(self->path, sizeof(self->path), "%s/dax_fault.XXXXXX",
-		 dir ? dir : ".");
+		 dax_dir());
 	self->fd = mkstemp(self->path);
 	ASSERT_GE(self->fd, 0)
 		TH_LOG("mkstemp %s: %s", self->path, strerror(errno));
 	ASSERT_EQ(0, ftruncate(self->fd, self->len));
-	ASSERT_EQ(0, statx(self->fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS,
-			   &stx));
-	if (!(stx.stx_attributes_mask & STATX_ATTR_DAX) ||
-	    !(stx.stx_attributes & STATX_ATTR_DAX))
+	dax = fd_is_dax(self->fd);
+	ASSERT_LE(0, dax);
+	if (!dax)
 		SKIP(return, "%.200s is not a DAX file (mount -o dax)",
 		     self->path);
 	self->buf = malloc(self->len);
