@@ -7,8 +7,9 @@ kselftest: RUNDIR/results.tsv, lines "path<TAB>test<TAB>pass|fail|skip"
 (written by tests/guest/kselftest.sh).  Every test, and every subtest
 whose result differs, is printed; any difference fails.
 
-xfstests: RUNDIR/xfstests/<path>/<section>/result.xml (fstests' xunit
-report, written by tests/guest/xfstests.sh).  Prints per test the two
+xfstests: RUNDIR/xfstests/<path>/[batch<k>/]<section>/result.xml
+(fstests' xunit reports, written by tests/guest/xfstests.sh; the batches
+of one path are merged).  Prints per test the two
 results, the tests whose results differ, and per section and path the
 totals (run, passed, failed, not run).  A test that passes on C and fails
 on Rust, a test that ran on one path only, or a missing report fails.
@@ -17,6 +18,7 @@ on Rust, a test that ran on one path only, or a missing report fails.
 import argparse
 import collections
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -83,14 +85,25 @@ def xunit(path):
     return out
 
 
+def report_dirs(base, path):
+    """The folders with one report per section for a path: the path's own
+    and, for a run in batches (XFSTESTS_BATCH), batch0, batch1, ..."""
+    d = os.path.join(base, path)
+    if not os.path.isdir(d):
+        return []
+    batches = [b for b in os.listdir(d) if re.fullmatch(r"batch[0-9]+", b)]
+    batches.sort(key=lambda b: int(b[5:]))
+    return [d] + [os.path.join(d, b) for b in batches]
+
+
 def xfstests(rundir):
     base = os.path.join(rundir, "xfstests")
     sections = []
     for path in PATHS:
-        d = os.path.join(base, path)
-        if os.path.isdir(d):
+        for d in report_dirs(base, path):
             for s in sorted(os.listdir(d)):
-                if s not in sections and os.path.isdir(os.path.join(d, s)):
+                if s not in sections and os.path.isdir(os.path.join(d, s)) \
+                        and not s.startswith("batch"):
                     sections.append(s)
     if not sections:
         print("==> error: no fstests results under %s" % base)
@@ -100,12 +113,14 @@ def xfstests(rundir):
     for s in sections:
         res = {}
         for path in PATHS:
-            xml = os.path.join(base, path, s, "result.xml")
-            if os.path.exists(xml):
-                res[path] = xunit(xml)
-            else:
-                print("==> error: %s: no report for the %s path (%s)" % (s, path, xml))
-                res[path] = {}
+            xmls = [os.path.join(d, s, "result.xml") for d in report_dirs(base, path)]
+            xmls = [x for x in xmls if os.path.exists(x)]
+            res[path] = collections.OrderedDict()
+            for xml in xmls:
+                res[path].update(xunit(xml))
+            if not xmls:
+                print("==> error: %s: no report for the %s path (under %s)"
+                      % (s, path, os.path.join(base, path)))
                 bad += 1
         names = sorted(set(res["c"]) | set(res["rust"]))
         print("== section %s" % s)

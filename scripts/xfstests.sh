@@ -13,6 +13,10 @@
 #   XFSTESTS_SECTIONS  sections of tests/guest/xfstests.sh's local.config
 #                      (default: ext4_dax xfs_dax; also ext4_dax_always,
 #                      xfs_dax_always)
+#   XFSTESTS_BATCH     tests a run of check (default 10): each batch runs
+#                      on C, then on Rust, so a run cut short by its time
+#                      limit still compares what it ran; 0 runs a whole
+#                      section on C, then on Rust
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +37,8 @@ for t in xfs_io mkfs.xfs mkfs.ext4 fio dmsetup; do
 done
 ARGS=${XFSTESTS_ARGS:--g dax,mmap}
 SECTIONS=${XFSTESTS_SECTIONS:-ext4_dax xfs_dax}
+BATCH=${XFSTESTS_BATCH:-10}
+[[ $BATCH =~ ^[0-9]+$ ]] || die "XFSTESTS_BATCH must be a number of tests, not '$BATCH'"
 
 mkdir -p "$CACHE/vm"
 RUNDIR=$(mktemp -d "$CACHE/vm/xfstests.XXXXXX")
@@ -40,7 +46,7 @@ info "fstests: $DIR, sections: $SECTIONS, check $ARGS; progress in $RUNDIR/xfste
 status=0
 "$TOP/scripts/vm.sh" --kernel "$KDIR" --timeout "$TIMEOUT" --pmem 3 \
 	--share "$DIR" --rundir "$RUNDIR" -- env XFSTESTS_DIR="$DIR" \
-	XFSTESTS_ARGS="$ARGS" XFSTESTS_SECTIONS="$SECTIONS" \
+	XFSTESTS_ARGS="$ARGS" XFSTESTS_SECTIONS="$SECTIONS" XFSTESTS_BATCH="$BATCH" \
 	bash tests/guest/xfstests.sh || status=$?
 info "guest logs in $RUNDIR"
 exec python3 "$TOP/scripts/compare.py" xfstests "$RUNDIR" --status "$status"

@@ -7,7 +7,9 @@
 # /dev/pmem2), adds the fstests users to the guest's view of /etc (the
 # host's files are not touched: copies are bind-mounted over them), then
 # for each section runs check once on the C path and once on the Rust path.
-# Reports: $RUNDIR/xfstests/<path>/<section>/result.xml.
+# Reports: $RUNDIR/xfstests/<path>/<section>/result.xml, or with
+# XFSTESTS_BATCH=N (N tests a run of check, C and Rust in turn)
+# $RUNDIR/xfstests/<path>/batch<k>/<section>/result.xml.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -75,29 +77,57 @@ export DM_DISABLE_UDEV=1
 # few huge pages are there for the tests that map them.
 echo 16 >/proc/sys/vm/nr_hugepages 2>/dev/null || true
 
+# mkfs_test SECTION: check mounts the test device before it reads the
+# section's RECREATE_TEST_DEV: give it a file system of the section's type.
+mkfs_test() {
+	case $1 in
+	ext4*) mkfs.ext4 -q -F /dev/pmem0 ;;
+	xfs*) mkfs.xfs -q -f -m reflink=1,rmapbt=1 /dev/pmem0 ;;
+	esac
+}
+
+# check_batch PATH SECTION REPORT TESTS...: one run of check on PATH,
+# its xunit report in REPORT/SECTION/result.xml.
+check_batch() {
+	local path=$1 s=$2 report=$3 start
+	shift 3
+	use_path "$path"
+	mkfs_test "$s"
+	echo "# section $s, path $path: check $*"
+	start=$(date +%s)
+	HOST_OPTIONS=$OUT/$s.config RESULT_BASE=$report ./check -R xunit -s "$s" \
+		"$@" >>"$OUT/$path-$s.log" 2>&1
+	echo "# section $s, path $path: $(($(date +%s) - start)) s" |
+		tee -a "$OUT/$path-$s.log"
+	cp "$STATS" "$OUT/stats-$path-$s.txt"
+}
+
 load_module || { echo "cannot load rust_dax"; exit 1; }
 cd "$XFSTESTS_DIR" || exit 1
 for s in $XFSTESTS_SECTIONS; do
-	for path in c rust; do
-		use_path "$path"
-		# check mounts the test device before it reads the section's
-		# RECREATE_TEST_DEV: give it a file system of the section's type.
-		case $s in
-		ext4*) mkfs.ext4 -q -F /dev/pmem0 ;;
-		xfs*) mkfs.xfs -q -f -m reflink=1,rmapbt=1 /dev/pmem0 ;;
-		esac
-		# check sets up with the first section of its config file before
-		# it turns to the one asked for: give it a file of that one only.
-		awk -v s="[$s]" '/^\[/ { on = ($0 == s) } on' "$CFG" >"$OUT/$s.config"
-		echo "# section $s, path $path: check $XFSTESTS_ARGS"
-		start=$(date +%s)
-		# shellcheck disable=SC2086
-		HOST_OPTIONS=$OUT/$s.config RESULT_BASE=$OUT/$path ./check -R xunit -s "$s" \
-			$XFSTESTS_ARGS >"$OUT/$path-$s.log" 2>&1
-		echo "# section $s, path $path: $(($(date +%s) - start)) s" |
-			tee -a "$OUT/$path-$s.log"
-		cp "$STATS" "$OUT/stats-$path-$s.txt"
-	done
+	# check sets up with the first section of its config file before
+	# it turns to the one asked for: give it a file of that one only.
+	awk -v s="[$s]" '/^\[/ { on = ($0 == s) } on' "$CFG" >"$OUT/$s.config"
+	# shellcheck disable=SC2086
+	set -- $XFSTESTS_ARGS
+	if [ "${XFSTESTS_BATCH:-0}" -gt 0 ]; then
+		# The tests in batches, each run on C then on Rust, so that a
+		# run cut short by its time limit still pairs what it ran.
+		mkfs_test "$s"
+		HOST_OPTIONS=$OUT/$s.config ./check -n -s "$s" "$@" >"$OUT/list-$s.log" 2>&1
+		mapfile -t tests < <(awk '$1 ~ /^[a-z0-9]+\/[0-9]+$/ { print $1 }' "$OUT/list-$s.log")
+		echo "# section $s: ${#tests[@]} tests, batches of $XFSTESTS_BATCH"
+		for ((i = 0; i < ${#tests[@]}; i += XFSTESTS_BATCH)); do
+			for path in c rust; do
+				check_batch "$path" "$s" "$OUT/$path/batch$((i / XFSTESTS_BATCH))" \
+					"${tests[@]:i:XFSTESTS_BATCH}"
+			done
+		done
+	else
+		for path in c rust; do
+			check_batch "$path" "$s" "$OUT/$path" "$@"
+		done
+	fi
 done
 dmesg >"$RUNDIR/dmesg.txt"
 exit 0
