@@ -17,6 +17,8 @@
 #                      on C, then on Rust, so a run cut short by its time
 #                      limit still compares what it ran; 0 runs a whole
 #                      section on C, then on Rust
+#   XFSTESTS_FROM      with batches: start at this test of the list, to
+#                      resume a run cut short (e.g. generic/140)
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +49,7 @@ status=0
 "$TOP/scripts/vm.sh" --kernel "$KDIR" --timeout "$TIMEOUT" --pmem 3 \
 	--share "$DIR" --rundir "$RUNDIR" -- env XFSTESTS_DIR="$DIR" \
 	XFSTESTS_ARGS="$ARGS" XFSTESTS_SECTIONS="$SECTIONS" XFSTESTS_BATCH="$BATCH" \
+	XFSTESTS_FROM="${XFSTESTS_FROM:-}" \
 	bash tests/guest/xfstests.sh || status=$?
 info "guest logs in $RUNDIR"
 exec python3 "$TOP/scripts/compare.py" xfstests "$RUNDIR" --status "$status"
