@@ -78,8 +78,13 @@ impl AddressSpace {
     /// XArray value entry describing a DAX mapping entry.
     #[inline]
     pub fn is_dax(&self) -> bool {
-        // SAFETY: By the type invariants the address space and its host are valid.
-        unsafe { bindings::dax_mapping(self.as_ptr()) }
+        // `dax_mapping()`: `mapping->host && IS_DAX(mapping->host)`, read here rather than
+        // through its helper: the fault paths ask on every fault.
+        // SAFETY: By the type invariants the address space is valid.
+        let host = unsafe { (*self.as_ptr()).host };
+        // SAFETY: By the type invariants the host inode, if any, is valid. `i_flags` is read
+        // without a lock, as `IS_DAX()` does.
+        !host.is_null() && unsafe { (*host).i_flags } & bindings::S_DAX != 0
     }
 
     /// Returns a raw pointer to `i_pages` if this is a DAX mapping.
@@ -137,8 +142,10 @@ impl AddressSpace {
     /// `__GFP_HIGHMEM`.
     #[inline]
     pub fn gfp_mask(&self) -> bindings::gfp_t {
+        // `mapping_gfp_mask()` is a plain read of the field, done here rather than through its
+        // helper.
         // SAFETY: By the type invariants the address space is valid.
-        unsafe { bindings::mapping_gfp_mask(self.as_ptr()) }
+        unsafe { (*self.as_ptr()).gfp_mask }
     }
 
     /// Unmaps the pages `start..start + nr` (in units of pages of the file) from every VMA that

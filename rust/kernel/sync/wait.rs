@@ -99,8 +99,15 @@ impl<K: WakeKey> WaitQueueHead<K> {
     /// queue themselves under a lock that the caller holds or has just released.
     #[inline]
     pub fn is_active(&self) -> bool {
-        // SAFETY: The queue is initialised (type invariant).
-        unsafe { bindings::waitqueue_active(self.as_ptr()) != 0 }
+        // `waitqueue_active()` is `!list_empty(&wq_head->head)`, i.e. `READ_ONCE(head->next) !=
+        // head`: done here rather than through its helper, since every unlock of a DAX entry asks.
+        // SAFETY: The queue is initialised (type invariant), so its list head is valid; the
+        // volatile read is `READ_ONCE()`, as the list may change under us.
+        let (head, next) = unsafe {
+            let head = &raw mut (*self.as_ptr()).head;
+            (head, ptr::read_volatile(&raw const (*head).next))
+        };
+        !ptr::eq(next, head)
     }
 
     /// Wakes the waiters for `key` (`__wake_up(wq, TASK_NORMAL, nr, key)`).
