@@ -332,8 +332,9 @@ impl<'a> XaState<'a> {
     /// Takes the XArray lock with interrupts disabled (`xas_lock_irq`).
     #[inline]
     pub fn lock_irq(&mut self) -> XaLockIrqGuard<'_, 'a> {
-        // SAFETY: `self.xas.xa` is valid by the type invariant.
-        unsafe { bindings::xas_lock_irq(&mut self.xas) };
+        // SAFETY: `self.xas.xa` is valid by the type invariant, and its lock is not held: a guard
+        // would borrow `self` mutably.
+        unsafe { xas_lock_irq(&mut self.xas) };
         // INVARIANT: The lock was just taken.
         XaLockIrqGuard { xas: self }
     }
@@ -490,8 +491,74 @@ impl Drop for XaLockIrqGuard<'_, '_> {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: The lock is held (type invariant).
-        unsafe { bindings::xas_unlock_irq(&mut self.xas.xas) };
+        unsafe { xas_unlock_irq(&mut self.xas.xas) };
     }
+}
+
+/// Takes the lock of the XArray of `xas` with interrupts disabled (`xas_lock_irq()`).
+///
+/// `xas_lock_irq()` is `spin_lock_irq(&xas->xa->xa_lock)`, which is a call of
+/// `_raw_spin_lock_irq()` unless the spinlock functions are inline or sleeping locks
+/// (`PREEMPT_RT`): that call is made here directly, saving the helper's frame on the fault
+/// paths, which take and drop the lock three times a fault.
+///
+/// # Safety
+///
+/// `xas` is a valid state of a valid XArray whose lock the caller does not hold.
+#[inline]
+pub(crate) unsafe fn xas_lock_irq(xas: *mut bindings::xa_state) {
+    #[cfg(not(any(CONFIG_PREEMPT_RT, CONFIG_INLINE_SPIN_LOCK_IRQ)))]
+    // SAFETY: `(*xas).xa` is valid (the caller's guarantee); `spin_lock_irq(lock)` is
+    // `_raw_spin_lock_irq(&lock->rlock)` in this configuration (see `xa_raw_lock()`).
+    unsafe {
+        bindings::_raw_spin_lock_irq(xa_raw_lock((*xas).xa))
+    };
+    #[cfg(any(CONFIG_PREEMPT_RT, CONFIG_INLINE_SPIN_LOCK_IRQ))]
+    // SAFETY: As the caller guarantees.
+    unsafe {
+        bindings::xas_lock_irq(xas)
+    };
+}
+
+/// Drops the lock of the XArray of `xas` and enables interrupts (`xas_unlock_irq()`), calling
+/// `_raw_spin_unlock_irq()` directly where [`xas_lock_irq`] calls `_raw_spin_lock_irq()`.
+///
+/// # Safety
+///
+/// `xas` is a valid state of a valid XArray whose lock the caller holds, taken with
+/// [`xas_lock_irq`] or `xas_lock_irq()`.
+#[inline]
+pub(crate) unsafe fn xas_unlock_irq(xas: *mut bindings::xa_state) {
+    #[cfg(not(any(CONFIG_PREEMPT_RT, CONFIG_INLINE_SPIN_UNLOCK_IRQ)))]
+    // SAFETY: `(*xas).xa` is valid and its lock held (the caller's guarantee); as in
+    // `xas_lock_irq()`.
+    unsafe {
+        bindings::_raw_spin_unlock_irq(xa_raw_lock((*xas).xa))
+    };
+    #[cfg(any(CONFIG_PREEMPT_RT, CONFIG_INLINE_SPIN_UNLOCK_IRQ))]
+    // SAFETY: As the caller guarantees.
+    unsafe {
+        bindings::xas_unlock_irq(xas)
+    };
+}
+
+/// The `raw_spinlock_t` of the `spinlock_t` `xa->xa_lock`.
+///
+/// Without `PREEMPT_RT` a `spinlock_t` is a union whose member `rlock`, the `raw_spinlock_t`
+/// that `spin_lock_irq()` takes, is at offset 0 (bindgen sees the type as opaque, since the
+/// union's other member exists only with lockdep).
+///
+/// # Safety
+///
+/// `xa` points to a valid XArray.
+#[cfg(not(any(
+    CONFIG_PREEMPT_RT,
+    all(CONFIG_INLINE_SPIN_LOCK_IRQ, CONFIG_INLINE_SPIN_UNLOCK_IRQ)
+)))]
+#[inline]
+unsafe fn xa_raw_lock(xa: *mut bindings::xarray) -> *mut bindings::raw_spinlock_t {
+    // SAFETY: `xa` is valid (the caller's guarantee); no memory is accessed.
+    unsafe { (&raw mut (*xa).xa_lock).cast() }
 }
 
 /// An XArray owned by a KUnit test, holding value entries only.
