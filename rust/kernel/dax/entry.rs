@@ -56,17 +56,17 @@ pub fn entry_waitqueue(
     index: usize,
     entry: Entry,
 ) -> (&'static WaitQueueHead<EntryKey>, EntryKey) {
-    let mut key = bindings::dax_entry_key {
-        xa: core::ptr::null_mut(),
-        entry_start: 0,
-    };
+    let mut key = core::mem::MaybeUninit::<bindings::dax_entry_key>::uninit();
     // SAFETY: `xa` is a valid XArray; `dax_entry_waitqueue()` only uses its address (and
     // `entry`'s bits) to compute the key and pick a queue, and writes `key`.
-    let wq = unsafe { bindings::dax_entry_waitqueue(xa.as_ptr(), index, entry.as_ptr(), &mut key) };
+    let wq = unsafe {
+        bindings::dax_entry_waitqueue(xa.as_ptr(), index, entry.as_ptr(), key.as_mut_ptr())
+    };
     // SAFETY: `wq` is one of the wait queues of `fs/dax.c`'s static table, initialised at boot
     // and never freed, and every keyed wake-up on it passes a `struct dax_entry_key`.
     let wq = unsafe { WaitQueueHead::from_raw(wq) };
-    (wq, EntryKey(key))
+    // SAFETY: `dax_entry_waitqueue()` sets both fields of the key.
+    (wq, EntryKey(unsafe { key.assume_init() }))
 }
 
 /// Wakes the waiters for `entry` at `index` of `xa` (`dax_wake_entry()`): the next exclusive
@@ -747,12 +747,12 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
         let xas = self.g.state_ptr();
         // SAFETY: The lock is held (the guard); it is dropped and taken again before returning,
         // so the guard's invariant holds again when it is next used.
-        unsafe { bindings::xas_unlock_irq(xas) };
+        unsafe { crate::xarray::state::xas_unlock_irq(xas) };
         // SAFETY: `xas` is the valid state of the guard.
         unsafe { bindings::xas_reset(xas) };
         crate::sync::wait::schedule();
         // SAFETY: As above.
-        unsafe { bindings::xas_lock_irq(xas) };
+        unsafe { crate::xarray::state::xas_lock_irq(xas) };
     }
 
     /// Drops the DAX ownership of the folio of `entry` (`dax_disassociate_entry()`).
