@@ -150,7 +150,9 @@ fn insert_entry(
     let result = if shared || entry.is_zero() || entry.is_empty() {
         g.disassociate(entry);
         let size = new.size().max(1);
-        let index = vmf.vma().linear_page_index(vmf.address() & !(size - 1));
+        // `linear_page_index(vma, address & ~(size - 1))`, from the fault's own
+        // `linear_page_index(vma, address)`.
+        let index = vmf.pgoff() - ((vmf.address() & (size - 1)) >> PAGE_SHIFT);
         g.associate(new, index, shared);
         // Only swap the new entry in if the current one is a zero page or empty: a normal PTE
         // or PMD entry already in the tree is left alone (and dirtied if need be).
