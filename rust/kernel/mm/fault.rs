@@ -386,8 +386,17 @@ impl VmFault {
     fn pmd(&self) -> bindings::pmd_t {
         // SAFETY: By the type invariants the `vm_fault` is valid and `vmf->pmd` points to the PMD
         // entry covering the address, in a page table that is not freed while the mmap or VMA
-        // lock is held. `pmdp_get()` reads it with `READ_ONCE()`: it may change concurrently.
-        unsafe { bindings::pmdp_get((*self.as_ptr()).pmd) }
+        // lock is held. It may change concurrently: x86's `pmdp_get()` is the generic
+        // `READ_ONCE()`, the volatile read here, with no helper call.
+        #[cfg(CONFIG_X86)]
+        unsafe {
+            core::ptr::read_volatile((*self.as_ptr()).pmd)
+        }
+        // SAFETY: As above; `pmdp_get()` reads it as the architecture must.
+        #[cfg(not(CONFIG_X86))]
+        unsafe {
+            bindings::pmdp_get((*self.as_ptr()).pmd)
+        }
     }
 
     /// Returns whether the PMD entry of the fault is empty (`pmd_none(*vmf->pmd)`).
@@ -405,8 +414,18 @@ impl VmFault {
     /// The entry is read without the page table lock, so the result is only a snapshot.
     #[inline]
     pub fn pmd_is_trans_huge(&self) -> bool {
+        // Every PTE fault asks. On x86-64 `pmd_trans_huge()` is `(pmd_val(pmd) & _PAGE_PSE) ==
+        // _PAGE_PSE`, and `pmd_val()` the value itself unless paravirtualised (Xen PV): test the
+        // bit here rather than through two helper calls.
+        #[cfg(all(CONFIG_X86_64, CONFIG_TRANSPARENT_HUGEPAGE, not(CONFIG_PARAVIRT_XXL)))]
+        {
+            self.pmd().pmd & (1 << bindings::_PAGE_BIT_PSE) != 0
+        }
+        #[cfg(not(all(CONFIG_X86_64, CONFIG_TRANSPARENT_HUGEPAGE, not(CONFIG_PARAVIRT_XXL))))]
         // SAFETY: `pmd_trans_huge()` only inspects a value.
-        unsafe { bindings::pmd_trans_huge(self.pmd()) }
+        unsafe {
+            bindings::pmd_trans_huge(self.pmd())
+        }
     }
 
     /// Splits a huge PMD mapping at the address of the fault into page table entries, if the PMD
