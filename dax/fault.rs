@@ -16,7 +16,7 @@ use kernel::{
     },
     fs::iomap::{IomapFlag, IomapFlags, IomapIter, IomapMapFlag, IomapType},
     mm::{
-        fault::{count_memcg_event_mm, count_vm_event, VmEvent, VmFault, VmFaultResult},
+        fault::{count_memcg_event_mm, count_vm_event, CowPage, VmEvent, VmFault, VmFaultResult},
         virt::flags as vm_flags,
     },
     page::{PAGE_SHIFT, PAGE_SIZE},
@@ -214,11 +214,19 @@ fn pmd_load_hole(
 /// `dax_fault_cow_page()`: fills the page of a write fault on a private mapping from the file
 /// (zeroes for a hole) and maps it.
 fn fault_cow_page(fault: &DaxFault<'_>, iter: &IomapIter<'_>) -> VmFaultResult {
-    let vmf = fault.vmf();
-    let Some(cow) = vmf.cow_page() else {
+    let Some(cow) = fault.vmf().cow_page() else {
         return VmFaultResult::SIGBUS;
     };
-    Stats::inc(&STATS.cow);
+    let ret = fill_cow_page(iter, cow);
+    // Those that end with `VM_FAULT_DONE_COW` are counted with their result.
+    if ret != VmFaultResult::DONE_COW {
+        Stats::inc(&STATS.cow_unfinished);
+    }
+    ret
+}
+
+/// Fills the page of a copy-on-write fault and maps it.
+fn fill_cow_page(iter: &IomapIter<'_>, cow: CowPage<'_>) -> VmFaultResult {
     let iomap = iter.iomap();
     let filled = match iomap.kind() {
         Some(IomapType::Hole) | Some(IomapType::Unwritten) => cow.clear(),

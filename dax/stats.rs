@@ -26,7 +26,9 @@ macro_rules! stats {
 
             fn show(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 // Read before the fault counters: a fault is counted there first.
-                let other_results = self.other_results.load(Relaxed);
+                let done_cow_only = self.done_cow_only.load(Relaxed);
+                let other_results = self.other_results.load(Relaxed) + done_cow_only;
+                let done_cow = self.done_cow.load(Relaxed) + done_cow_only;
                 // Every PTE fault is counted once, as a read or a write.
                 let pte_fault = self.pte_read.load(Relaxed) + self.pte_write.load(Relaxed);
                 let faults =
@@ -35,7 +37,20 @@ macro_rules! stats {
                 // The faults that returned just `VM_FAULT_NOPAGE` are not counted on their own.
                 let nopage = faults.saturating_sub(other_results) + self.nopage_bit.load(Relaxed);
                 writeln!(f, "nopage {nopage}")?;
-                $(writeln!(f, "{} {}", stringify!($name), self.$name.load(Relaxed))?;)*
+                // Every copy-on-write fault ends with `VM_FAULT_DONE_COW` or is counted as
+                // unfinished.
+                writeln!(f, "cow {}", self.cow_unfinished.load(Relaxed) + done_cow)?;
+                $(
+                    let value = match stringify!($name) {
+                        "other_results" => Some(other_results),
+                        "done_cow" => Some(done_cow),
+                        "cow_unfinished" | "done_cow_only" => None,
+                        _ => Some(self.$name.load(Relaxed)),
+                    };
+                    if let Some(value) = value {
+                        writeln!(f, "{} {}", stringify!($name), value)?;
+                    }
+                )*
                 Ok(())
             }
         }
@@ -45,7 +60,10 @@ macro_rules! stats {
 // `pte_fault`, the `dax_iomap_fault()` calls at PTE size, is shown as `pte_read + pte_write`, and
 // `nopage`, the results with `VM_FAULT_NOPAGE`, as the faults less `other_results` plus
 // `nopage_bit`: two counters less to increment on the hot path, where a fault is counted once
-// and most return just `VM_FAULT_NOPAGE`.
+// and most return just `VM_FAULT_NOPAGE`. A copy-on-write fault that returns just
+// `VM_FAULT_DONE_COW` is counted once too, in `done_cow_only`, which `other_results` and
+// `done_cow` include when shown; `cow`, the copy-on-write faults, is shown as those that
+// returned `VM_FAULT_DONE_COW` plus `cow_unfinished`.
 stats! {
     /// `dax_iomap_fault()` calls at PMD size.
     pmd_fault,
@@ -85,8 +103,9 @@ stats! {
     pmd_fallback_hole,
     /// PMD faults that found a PTE table set up meanwhile (retried).
     pmd_raced,
-    /// Copy-on-write faults of private mappings.
-    cow,
+    /// Copy-on-write faults of private mappings that did not return `VM_FAULT_DONE_COW` (not
+    /// shown: see `cow`).
+    cow_unfinished,
     /// Blocks of shared extents filled from the source before mapping.
     shared_copy,
     /// Synchronous faults returning `VM_FAULT_NEEDDSYNC`.
@@ -109,6 +128,9 @@ stats! {
     retry,
     /// Results: `VM_FAULT_DONE_COW`.
     done_cow,
+    /// Results that were just `VM_FAULT_DONE_COW` (not shown: counted in `other_results` and
+    /// `done_cow`).
+    done_cow_only,
     /// Results with `VM_FAULT_MAJOR`.
     major,
     /// `dax_finish_sync_fault()` calls.
@@ -130,7 +152,9 @@ impl Stats {
     #[inline]
     pub(crate) fn count_result(&self, ret: VmFaultResult) {
         // Most faults end here, and are counted as the faults less the others.
-        if ret != VmFaultResult::NOPAGE {
+        if ret == VmFaultResult::DONE_COW {
+            Self::inc(&self.done_cow_only);
+        } else if ret != VmFaultResult::NOPAGE {
             self.count_result_bits(ret);
         }
     }
