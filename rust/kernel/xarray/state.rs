@@ -286,8 +286,28 @@ impl<'a> XaState<'a> {
     /// Moves the state to the entry of `order` covering `index` (`xas_set_order`).
     #[inline]
     pub fn set_order(&mut self, index: usize, order: u32) {
+        // `xas_set_order()` with multi-index entries, in Rust: through its helper the divisions
+        // by `XA_CHUNK_SHIFT` were made at run time, where C folds them for a constant order.
+        #[cfg(CONFIG_XARRAY_MULTI)]
+        {
+            // `XA_CHUNK_SHIFT` of `<linux/xarray.h>`.
+            const XA_CHUNK_SHIFT: u32 = if cfg!(CONFIG_BASE_SMALL) { 4 } else { 6 };
+            self.xas.xa_index = if order < usize::BITS {
+                (index >> order) << order
+            } else {
+                0
+            };
+            // Both fit: `order` is below `BITS_PER_LONG` for any entry the XArray can hold, and
+            // `(1 << (order % XA_CHUNK_SHIFT)) - 1` below `XA_CHUNK_SIZE`.
+            self.xas.xa_shift = (order - order % XA_CHUNK_SHIFT) as u8;
+            self.xas.xa_sibs = ((1u32 << (order % XA_CHUNK_SHIFT)) - 1) as u8;
+            self.xas.xa_node = XAS_RESTART;
+        }
+        #[cfg(not(CONFIG_XARRAY_MULTI))]
         // SAFETY: `self.xas` is a valid state; `xas_set_order` only writes its fields.
-        unsafe { bindings::xas_set_order(&mut self.xas, index, order) };
+        unsafe {
+            bindings::xas_set_order(&mut self.xas, index, order)
+        };
     }
 
     /// Restarts the walk at the same index (`xas_reset`). Needed after the lock was dropped,
