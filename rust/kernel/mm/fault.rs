@@ -384,18 +384,19 @@ impl VmFault {
     /// Reads the PMD entry of the fault, `pmdp_get(vmf->pmd)`.
     #[inline]
     fn pmd(&self) -> bindings::pmd_t {
-        // SAFETY: By the type invariants the `vm_fault` is valid and `vmf->pmd` points to the PMD
-        // entry covering the address, in a page table that is not freed while the mmap or VMA
-        // lock is held. It may change concurrently: x86's `pmdp_get()` is the generic
-        // `READ_ONCE()`, the volatile read here, with no helper call.
+        // The entry may change concurrently: x86's `pmdp_get()` is the generic `READ_ONCE()`, the
+        // volatile read here, with no helper call.
         #[cfg(CONFIG_X86)]
-        unsafe {
-            core::ptr::read_volatile((*self.as_ptr()).pmd)
+        {
+            // SAFETY: By the type invariants the `vm_fault` is valid and `vmf->pmd` points to the
+            // PMD entry covering the address, in a page table that is not freed while the mmap
+            // or VMA lock is held.
+            unsafe { core::ptr::read_volatile((*self.as_ptr()).pmd) }
         }
-        // SAFETY: As above; `pmdp_get()` reads it as the architecture must.
         #[cfg(not(CONFIG_X86))]
-        unsafe {
-            bindings::pmdp_get((*self.as_ptr()).pmd)
+        {
+            // SAFETY: As above; `pmdp_get()` reads it as the architecture must.
+            unsafe { bindings::pmdp_get((*self.as_ptr()).pmd) }
         }
     }
 
