@@ -72,25 +72,6 @@ static long faults(void)
 	return ru.ru_minflt + ru.ru_majflt;
 }
 
-/* The counter @name of /proc/vmstat; 0 if it is not there. */
-static long vmstat(const char *name)
-{
-	char key[64];
-	long v, r = 0;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return 0;
-	while (fscanf(f, "%63s %ld", key, &v) == 2) {
-		if (!strcmp(key, name)) {
-			r = v;
-			break;
-		}
-	}
-	fclose(f);
-	return r;
-}
-
 /*
  * Map @len bytes of @fd from 0 at a 2 MiB aligned address plus @skew; NULL
  * (said on stderr) if it cannot.
@@ -391,13 +372,13 @@ static int test_hole(int fd, size_t size)
 	p = map_at(fd, size, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
 	if (!p)
 		return 2;
-	zf = vmstat("thp_zero_page_alloc_failed");
+	zf = counter_of("/proc/vmstat", "thp_zero_page_alloc_failed", 0);
 	f = faults();
 	for (off = 0; off < size; off += PMD)
 		if (p[off] || p[off + PMD - 1])
 			bad = 1;
 	f = faults() - f;
-	zf = vmstat("thp_zero_page_alloc_failed") - zf;
+	zf = counter_of("/proc/vmstat", "thp_zero_page_alloc_failed", 0) - zf;
 	printf("# faults %ld for %lu PMDs of holes\n", f, size / PMD);
 	/*
 	 * Either path falls back to pages where the huge zero folio, an

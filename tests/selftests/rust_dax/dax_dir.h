@@ -3,7 +3,8 @@
  * The directory the rust_dax kselftest_harness.h tests work in, shared by
  * this target and the programs of the project's tests/progs/:
  * RUST_DAX_TEST_DIR, or the working directory, on a file system mounted
- * with -o dax.  Include kselftest_harness.h first.
+ * with -o dax; and a reader of counter files.  Include kselftest_harness.h
+ * first.
  */
 #ifndef RUST_DAX_DAX_DIR_H
 #define RUST_DAX_DAX_DIR_H
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +49,28 @@ static inline int dax_dir_is_dax(void)
 	ret = fd_is_dax(fd);
 	close(fd);
 	unlink(probe);
+	return ret;
+}
+
+/*
+ * The counter NAME of PATH, a file of "name value" lines (/proc/vmstat,
+ * rust_dax's debugfs stats); MISSING if the file or the name is not there.
+ */
+static inline long counter_of(const char *path, const char *name, long missing)
+{
+	char key[64];
+	long val, ret = missing;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return missing;
+	while (fscanf(f, "%63s %ld", key, &val) == 2) {
+		if (!strcmp(key, name)) {
+			ret = val;
+			break;
+		}
+	}
+	fclose(f);
 	return ret;
 }
 

@@ -40,20 +40,7 @@
 /* A counter of /sys/kernel/debug/rust_dax/stats, -1 if there is none. */
 static long rust_dax_stat(const char *name)
 {
-	char key[64];
-	long val, ret = -1;
-	FILE *f = fopen(STATS, "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &val) == 2) {
-		if (!strcmp(key, name)) {
-			ret = val;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
+	return counter_of(STATS, name, -1);
 }
 
 /*
