@@ -150,7 +150,7 @@ lint: kernel
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
 	@! grep -q '^warning\|^error\|^ERROR' $(CACHE)/clippy-module.log
 	@echo '==> clippy: kernel crate (with rust/ overlaid)'
-	@$(LOCK_EXCL) $(MAKE) -s -C $(KDIR) CLIPPY=1 prepare 2>&1 | tee $(CACHE)/clippy-kernel.log >&2
+	@$(LOCK_EXCL) scripts/kbuild.sh $(KDIR) $(MAKE) -s -C $(KDIR) CLIPPY=1 prepare 2>&1 | tee $(CACHE)/clippy-kernel.log >&2
 	@! grep -q '^warning\|^error' $(CACHE)/clippy-kernel.log
 ifdef OWN_KERNEL
 	@echo '==> rebuilding the kernel crate without clippy'

@@ -72,5 +72,5 @@ else
 fi
 
 info "building $FLAVOUR kernel in $OUT (-j$JOBS)"
-kmake bzImage modules
+kbuild_guarded "$OUT" kmake bzImage modules
 echo "$OUT"

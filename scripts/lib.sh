@@ -31,3 +31,29 @@ libclang_path() {
 # module is built against it.
 TREE_LOCK=$CACHE/tree.lock
 kernel_lock() { echo "$CACHE/kernel-$1.lock"; }
+
+# kbuild_guarded DIR COMMAND...: run a build that writes into the kernel
+# build directory DIR (caller holds DIR's lock).  kbuild deletes a target
+# whose command fails, but a build that is killed (SIGKILL, a machine or
+# CI runner going away) leaves what it was writing: an empty
+# vmlinux.unstripped, a half-written object, each newer than its
+# prerequisites and so "up to date" for every later make.  A marker file
+# lives in DIR while the build runs; finding it at the start means the last
+# build never ended, and every file written since the marker is removed so
+# that make writes it again.  A build that fails ends: make has removed
+# its failed target.
+kbuild_guarded() {
+	local dir=$1 marker=$1/.rust-dax-building
+	shift
+	if [ -e "$marker" ]; then
+		warn "the last build in $dir was interrupted: removing what it wrote"
+		find "$dir" -newer "$marker" -type f \
+			! -name .config ! -name rust-dax.config \
+			! -name .rust-dax-configured -delete
+	fi
+	touch "$marker"
+	local rc=0
+	"$@" || rc=$?
+	rm -f "$marker"
+	return "$rc"
+}
