@@ -422,13 +422,8 @@ impl<'a> DaxEntries<'a> {
     /// the inode and its DAX device).
     #[inline]
     pub fn of_mapping(mapping: &'a AddressSpace) -> Option<Self> {
-        if !mapping.is_dax() {
-            return None;
-        }
-        // SAFETY: `i_pages` of a DAX address space holds only DAX value entries; the mapping is
-        // valid for `'a`.
-        let xa = unsafe { ValueXArray::from_raw(&raw mut (*mapping.as_ptr()).i_pages) };
-        // INVARIANT: Checked above.
+        let xa = mapping.dax_i_pages()?;
+        // INVARIANT: `xa` is the `i_pages` of `mapping`, a DAX mapping.
         Some(Self { mapping, xa })
     }
 
@@ -662,8 +657,7 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
     /// `i_pages` lock protects.
     #[inline]
     pub fn nrpages_add(&mut self, delta: isize) {
-        // SAFETY: The `i_pages` lock of the mapping is held (the guard).
-        unsafe { self.entries.mapping.nrpages_add(delta) }
+        self.entries.mapping.nrpages_add(&self.g, delta)
     }
 
     /// Wakes the waiters for `entry` at the index (`dax_wake_entry()`).

@@ -4,7 +4,13 @@
 //!
 //! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 
-use crate::{bindings, fs::File, fs::Inode, types::Opaque};
+use crate::{
+    bindings,
+    fs::File,
+    fs::Inode,
+    types::Opaque,
+    xarray::state::{ValueXArray, XaLockIrqGuard},
+};
 
 /// A borrowed reference to a `struct address_space`, the page cache of a file.
 ///
@@ -87,19 +93,19 @@ impl AddressSpace {
         !host.is_null() && unsafe { (*host).i_flags } & bindings::S_DAX != 0
     }
 
-    /// Returns a raw pointer to `i_pages` if this is a DAX mapping.
+    /// Returns `i_pages` if this is a DAX mapping.
     ///
-    /// Every entry of the `i_pages` of a DAX mapping is an XArray value entry.
-    // TODO(xarray-state): return a `&kernel::xarray::state::ValueXArray` once that type exists.
+    /// Every entry of the `i_pages` of a DAX mapping is an XArray value entry: a DAX file has no
+    /// page cache, only the DAX entries of `fs/dax.c`.
     #[inline]
-    pub fn dax_i_pages_ptr(&self) -> Option<*mut bindings::xarray> {
-        if self.is_dax() {
-            // SAFETY: By the type invariants the address space is valid; this only computes the
-            // address of a field.
-            Some(unsafe { &raw mut (*self.as_ptr()).i_pages })
-        } else {
-            None
+    pub fn dax_i_pages(&self) -> Option<&ValueXArray> {
+        if !self.is_dax() {
+            return None;
         }
+        // SAFETY: By the type invariants the address space, and so its `i_pages`, is valid for
+        // the lifetime of `&self`; only DAX value entries are stored in the `i_pages` of a DAX
+        // mapping.
+        Some(unsafe { ValueXArray::from_raw(&raw mut (*self.as_ptr()).i_pages) })
     }
 
     /// Returns the number of pages (for DAX: pages covered by entries) in the page cache.
@@ -116,23 +122,23 @@ impl AddressSpace {
     ///
     /// The DAX code accounts every page covered by an entry of `i_pages` in `nrpages`: it adds
     /// them when it stores an empty entry in an empty slot and subtracts them when it removes an
-    /// entry.
-    ///
-    /// # Safety
-    ///
-    /// The caller must hold the `i_pages` lock (`xa_lock_irq(&mapping->i_pages)`) of this
-    /// address space: it is the lock that serialises all writers of `nrpages`, and the update
-    /// is a non-atomic read-modify-write.
-    // TODO(xarray-state): take evidence of the `i_pages` lock (the locked `xa_state` guard of
-    // `kernel::xarray::state`) instead of being `unsafe`.
+    /// entry. `locked` is the evidence that the `i_pages` lock, which serialises all writers of
+    /// `nrpages`, is held; a guard of another XArray is a bug, warned about, and nothing is
+    /// added.
     #[inline]
-    pub unsafe fn nrpages_add(&self, delta: isize) {
+    pub fn nrpages_add(&self, locked: &XaLockIrqGuard<'_, '_>, delta: isize) {
+        // SAFETY: By the type invariants the address space is valid; this only computes the
+        // address of a field.
+        let i_pages = unsafe { &raw mut (*self.as_ptr()).i_pages };
+        if crate::warn_on!(!core::ptr::eq(locked.state().xarray().as_ptr(), i_pages)) {
+            return;
+        }
         // SAFETY: By the type invariants the address space is valid; this only computes the
         // address of a field.
         let ptr = unsafe { &raw mut (*self.as_ptr()).nrpages };
-        // SAFETY: `ptr` is valid, and the caller holds the `i_pages` lock, so no other thread
-        // writes `nrpages` concurrently. Lockless readers use `READ_ONCE()`, so the write is a
-        // volatile write, like `WRITE_ONCE()`.
+        // SAFETY: `ptr` is valid, and the `i_pages` lock is held (`locked` is its guard, checked
+        // above), so no other thread writes `nrpages` concurrently. Lockless readers use
+        // `READ_ONCE()`, so the write is a volatile write, like `WRITE_ONCE()`.
         unsafe { ptr.write_volatile(ptr.read().wrapping_add_signed(delta)) };
     }
 
