@@ -61,11 +61,17 @@ kmsg_since() {
 STATS=/sys/kernel/debug/rust_dax/stats
 PATHSW=/sys/kernel/debug/rust_dax/rust_path
 
-# stat_of NAME: a counter of rust_dax (0 if the module is not loaded).
-stat_of() {
-	[ -r "$STATS" ] || { echo 0; return; }
-	awk -v k="$1" '$1 == k { print $2 }' "$STATS"
+# counter_of FILE NAME: the counter NAME of FILE, a file of "name value"
+# lines (/proc/vmstat, rust_dax's stats); 0 if the file or the name is not
+# there.
+counter_of() {
+	[ -r "$1" ] || { echo 0; return; }
+	awk -v k="$2" '$1 == k { v = $2; found = 1 }
+		END { print found ? v : 0 }' "$1"
 }
+
+# stat_of NAME: a counter of rust_dax (0 if the module is not loaded).
+stat_of() { counter_of "$STATS" "$1"; }
 
 # use_path c|rust: hand faults to C or serve them in Rust (module loaded).
 use_path() {

@@ -42,10 +42,7 @@ pmd_traced() {
 }
 
 # zero_folio_failures: the failed allocations of the huge zero folio so far.
-zero_folio_failures() {
-	awk '$1 == "thp_zero_page_alloc_failed" { print $2; found = 1 }
-		END { if (!found) print 0 }' /proc/vmstat
-}
+zero_folio_failures() { counter_of /proc/vmstat thp_zero_page_alloc_failed; }
 
 # pmd FS PATH TEST DIR: run TEST of pmd_faults, then check the counters of
 # the module moved as the test wants on the Rust path, and not at all on C.
