@@ -38,6 +38,7 @@
  * (said on stderr); both fail the test.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
@@ -487,14 +488,20 @@ DAX_DIR_FIXTURE(pmd)
 
 /*
  * TEST_F(pmd, NAME): test_NAME() on a new file of SIZE bytes, written with
- * the pattern if WRITE.  The harness ends the test's process with _exit():
- * flush what the test printed first.
+ * the pattern if WRITE.  The faults counted are the process's: lock what it
+ * has mapped so far, so that a page of its own text, stack or heap (faulted
+ * in lazily, or shared copy-on-write with the harness's parent) takes no
+ * fault among the DAX faults counted.  The harness ends the test's process
+ * with _exit(): flush what the test printed first.
  */
 #define PMD_TEST(name, size, write) \
 	TEST_F_TIMEOUT(pmd, name, 300) \
 	{ \
-		int fd = test_file(#name, size, write), ret; \
+		int fd, ret; \
 		\
+		ASSERT_EQ(0, mlockall(MCL_CURRENT)) \
+			TH_LOG("mlockall: %s", strerror(errno)); \
+		fd = test_file(#name, size, write); \
 		ASSERT_LE(0, fd); \
 		ret = test_##name(fd, size); \
 		fflush(stdout); \
