@@ -30,7 +30,7 @@ DEB_PACKAGES=(
 # Run-time needs of fstests (make xfstests), not of its build.
 XFSTESTS_PACKAGES=(
 	xfsprogs e2fsprogs acl attr bc dbench dmsetup fio gawk psmisc quota
-	libaio1 liburing2 libgdbm6
+	libaio1 liburing2 libgdbm6 fsverity
 )
 if [ "${1:-}" = xfstests ]; then
 	DEB_PACKAGES=("${XFSTESTS_PACKAGES[@]}")
