@@ -405,8 +405,20 @@ impl VmFault {
     /// The entry is read without the page table lock, so the result is only a snapshot.
     #[inline]
     pub fn pmd_is_none(&self) -> bool {
+        // Every PMD fault asks. On x86-64 `pmd_none()` tests the value itself
+        // (`native_pmd_val()`, paravirtualised or not) but for the accessed and dirty bits
+        // (`_PAGE_KNL_ERRATUM_MASK`): test it here rather than through a helper call.
+        #[cfg(CONFIG_X86_64)]
+        {
+            const KNL_ERRATUM_MASK: bindings::pmdval_t =
+                (1 << bindings::_PAGE_BIT_DIRTY) | (1 << bindings::_PAGE_BIT_ACCESSED);
+            self.pmd().pmd & !KNL_ERRATUM_MASK == 0
+        }
+        #[cfg(not(CONFIG_X86_64))]
         // SAFETY: `pmd_none()` only inspects a value.
-        unsafe { bindings::pmd_none(self.pmd()) }
+        unsafe {
+            bindings::pmd_none(self.pmd())
+        }
     }
 
     /// Returns whether the PMD entry of the fault maps a huge page
