@@ -182,7 +182,14 @@ fn insert(
     // the folio we hold a reference to.
     let ret = unsafe {
         if pmd {
-            bindings::vmf_insert_folio_pmd(vmf.as_ptr(), bindings::pfn_folio(pfn.0), write)
+            // `pfn_folio(pfn)` is the folio just taken when `pfn` is the entry's own pfn, as it
+            // is unless the extent moved: no second helper call then.
+            let folio = if pfn.0 == folio_pfn.0 {
+                folio.as_ptr()
+            } else {
+                bindings::pfn_folio(pfn.0)
+            };
+            bindings::vmf_insert_folio_pmd(vmf.as_ptr(), folio, write)
         } else {
             bindings::vmf_insert_page_mkwrite(vmf.as_ptr(), bindings::pfn_to_page(pfn.0), write)
         }
