@@ -12,7 +12,7 @@
  *   pmd-read     reads of allocated blocks through a 2 MiB aligned mapping; the
  *                file is kept and reused while its size is MIB, so that runs
  *                fault on the same extents (whether PMDs can map them depends
- *                on the layout of each new file)
+ *                on the layout of each new file, allocated in one go)
  *   threads-diff refault from THREADS threads, on different pages
  *   threads-same refault from THREADS threads, on the same pages
  *   anon-read    first touch, reads of private anonymous memory (FILE unused):
@@ -78,11 +78,21 @@ static void *map_file(int flags, int prot, size_t skew)
 	return mmap(a, size, prot, flags | MAP_FIXED, fd, 0);
 }
 
-static void fill(void)
+/*
+ * Fill the file.  With @whole its blocks are allocated first in one go, as
+ * tests/progs/pmd_faults.c does, so that xfs (made with su=2m) places them
+ * aligned: written piecemeal, its extents were not, and every PMD fault of
+ * pmd-read fell back to a page.
+ */
+static void fill(int whole)
 {
 	static char buf[1 << 16];
 	size_t off;
 
+	if (whole && fallocate(fd, 0, 0, size)) {
+		perror("fallocate");
+		exit(2);
+	}
 	memset(buf, 0x5a, sizeof(buf));
 	for (off = 0; off < size; off += sizeof(buf))
 		if (pwrite(fd, buf, sizeof(buf), off) != sizeof(buf))
@@ -137,7 +147,7 @@ int main(int argc, char **argv)
 		return 2;
 	} else if (!anon && strcmp(w, "read-hole") && strcmp(w, "write-alloc") &&
 		   strcmp(w, "sync-write")) {
-		fill();
+		fill(keep);
 	}
 	/*
 	 * Commit the set-up, the freeing of the last run's blocks included:
