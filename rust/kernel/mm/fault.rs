@@ -584,8 +584,14 @@ impl<'a> CowPage<'a> {
                 self.cow_page_ptr(),
             )
         };
+        // Without `HIGHMEM` `kmap_local_page()` is `page_address()`, and `kunmap_local()` only
+        // flushes on the architectures that define `ARCH_HAS_FLUSH_ON_KUNMAP` (parisc): on x86
+        // it does nothing, so it is not called through its helper there.
+        #[cfg(any(CONFIG_HIGHMEM, not(CONFIG_X86)))]
         // SAFETY: `dst` was returned by `kmap_local_page()` above.
-        unsafe { bindings::kunmap_local(dst) };
+        unsafe {
+            bindings::kunmap_local(dst)
+        };
         // INVARIANT: The page was just filled.
         FilledCowPage { vmf: self.vmf }
     }
@@ -611,11 +617,27 @@ impl FilledCowPage<'_> {
     pub fn finish_fault(self) -> VmFaultResult {
         // SAFETY: By the type invariants of `VmFault` the `vm_fault` is valid.
         let page = unsafe { (*self.vmf.as_ptr()).cow_page };
+        // On x86 `__folio_mark_uptodate()` is a compiler barrier (`smp_wmb()`) and a non-atomic
+        // `__set_bit()` of `PG_uptodate` in the flags of the folio's first page: do that here
+        // rather than through the helper.
+        #[cfg(CONFIG_X86)]
+        {
+            crate::sync::barrier::barrier();
+            // SAFETY: By the type invariants of `Self` `cow_page` is a valid page that was
+            // filled, and is not mapped or visible to anything else yet, so its flags may be
+            // written non-atomically, as `__folio_mark_uptodate()` (which `__SetPageUptodate()`
+            // is) does. It is the first page of the order-0 folio the core allocated for the
+            // fault, so these are that folio's flags.
+            unsafe { (*page).flags.f |= 1 << bindings::pageflags_PG_uptodate };
+        }
+        #[cfg(not(CONFIG_X86))]
         // SAFETY: By the type invariants of `Self` `cow_page` is a valid page that was filled,
         // and is not mapped yet, so it may be marked up to date with the non-atomic
         // `__folio_mark_uptodate()` (which `__SetPageUptodate()` is). The page is the first page
         // of the order-0 folio allocated by the core for the fault, so it is also that folio.
-        unsafe { bindings::__folio_mark_uptodate(page.cast()) };
+        unsafe {
+            bindings::__folio_mark_uptodate(page.cast())
+        };
         // SAFETY: By the type invariants this is a copy-on-write fault (a write fault on a
         // private mapping), so `finish_fault()` maps `vmf->cow_page`, which is filled and up to
         // date. The VMA is locked by the fault handler, and `finish_fault()` takes the page
