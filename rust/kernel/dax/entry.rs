@@ -16,7 +16,10 @@
 use crate::{
     bindings,
     fs::address_space::AddressSpace,
-    mm::folio::DaxFolio,
+    mm::{
+        folio::{page_folio, DaxFolio},
+        memory_model::pfn_to_page,
+    },
     sync::aref::ARef,
     sync::wait::{WaitQueueHead, WakeKey, WakeMode},
     xarray::state::{Entry, Mark, ValueXArray, XaLockIrqGuard, XaState},
@@ -187,11 +190,11 @@ fn insert(
             let folio = if pfn.0 == folio_pfn.0 {
                 folio.as_ptr()
             } else {
-                bindings::pfn_folio(pfn.0)
+                page_folio(pfn_to_page(pfn.0))
             };
             bindings::vmf_insert_folio_pmd(vmf.as_ptr(), folio, write)
         } else {
-            bindings::vmf_insert_page_mkwrite(vmf.as_ptr(), bindings::pfn_to_page(pfn.0), write)
+            bindings::vmf_insert_page_mkwrite(vmf.as_ptr(), pfn_to_page(pfn.0), write)
         }
     };
     drop(folio);
@@ -303,7 +306,7 @@ impl DaxEntry {
             return core::ptr::null_mut();
         }
         // SAFETY: By the type invariants the pfn has a `struct page`; this computes its address.
-        unsafe { bindings::pfn_to_page(self.pfn()) }
+        unsafe { pfn_to_page(self.pfn()) }
     }
 
     /// The raw XArray entry, as the trace events record it.

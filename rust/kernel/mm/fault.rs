@@ -14,7 +14,7 @@ use crate::{
     error::{code::ENOMEM, Error},
     fs::{address_space::AddressSpace, File},
     impl_flags,
-    mm::{folio::Folio, virt::VmaRef, Mm},
+    mm::{folio::Folio, memory_model, virt::VmaRef, Mm},
     sync::aref::ARef,
     types::Opaque,
 };
@@ -265,8 +265,20 @@ pub fn count_memcg_event_mm(mm: &Mm, event: VmEvent) {
 /// Some architectures have several zero pages, coloured by address.
 #[inline]
 pub fn zero_pfn(address: usize) -> usize {
+    // x86 has one zero page (no `__HAVE_COLOR_ZERO_PAGE`), `__zero_page`: on x86-64 its pfn is
+    // computed without a helper call.
+    #[cfg(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP))]
+    {
+        let _ = address;
+        // SAFETY: `__zero_page` is set during early boot to the zero page, a valid `struct page`,
+        // and is read-only after init.
+        unsafe { memory_model::page_to_pfn(bindings::__zero_page) }
+    }
+    #[cfg(not(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP)))]
     // SAFETY: `zero_pfn()` only computes a pfn.
-    unsafe { bindings::zero_pfn(address) }
+    unsafe {
+        bindings::zero_pfn(address)
+    }
 }
 
 /// A page fault being handled, a borrowed `struct vm_fault`.
@@ -484,7 +496,7 @@ impl VmFault {
     #[inline]
     pub fn insert_zero_page(&self) -> VmFaultResult {
         // SAFETY: `zero_pfn()` returns the pfn of a zero page, which has a `struct page`.
-        let page = unsafe { bindings::pfn_to_page(zero_pfn(self.address())) };
+        let page = unsafe { memory_model::pfn_to_page(zero_pfn(self.address())) };
         // SAFETY: By the type invariants this is a fault being handled on a locked VMA. The zero
         // page is always valid and is never freed. `vmf_insert_page_mkwrite()` checks that the
         // address is inside the VMA and does not take references on zero pages.
@@ -569,29 +581,40 @@ impl<'a> CowPage<'a> {
     /// page from persistent memory.
     #[inline]
     pub unsafe fn copy_from_kernel(self, src: *const u8) -> FilledCowPage<'a> {
-        // SAFETY: By the type invariants `cow_page` is a valid page, newly allocated for this
-        // fault. `kmap_local_page()` maps it; the mapping is released below, in the same
-        // context.
-        let dst = unsafe { bindings::kmap_local_page(self.cow_page_ptr()) };
-        // SAFETY: `dst` is valid for writes of `PAGE_SIZE` bytes, and the page is not used by
-        // anything else yet. The caller guarantees that `src` is valid for reads of `PAGE_SIZE`
-        // bytes; `copy_user_page()` does not modify the source despite its signature.
-        unsafe {
-            bindings::copy_user_page(
-                dst,
-                src.cast_mut().cast(),
-                self.vmf.address(),
-                self.cow_page_ptr(),
-            )
-        };
-        // Without `HIGHMEM` `kmap_local_page()` is `page_address()`, and `kunmap_local()` only
-        // flushes on the architectures that define `ARCH_HAS_FLUSH_ON_KUNMAP` (parisc): on x86
-        // it does nothing, so it is not called through its helper there.
-        #[cfg(any(CONFIG_HIGHMEM, not(CONFIG_X86)))]
-        // SAFETY: `dst` was returned by `kmap_local_page()` above.
-        unsafe {
-            bindings::kunmap_local(dst)
-        };
+        // On x86-64 the page is in the direct map (no `HIGHMEM`), `kmap_local_page()` is
+        // `page_address()` and `kunmap_local()` does nothing, and `copy_user_page()` is
+        // `copy_page()`: only `copy_page()` is called.
+        #[cfg(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP))]
+        {
+            // SAFETY: By the type invariants `cow_page` is a valid page in the direct map.
+            let dst = unsafe { memory_model::page_address(self.cow_page_ptr()) };
+            // SAFETY: `dst` is valid for writes of `PAGE_SIZE` bytes: the page was newly
+            // allocated for this fault and is not used by anything else yet. The caller
+            // guarantees that `src` is valid for reads of `PAGE_SIZE` bytes; `copy_page()` does
+            // not modify the source despite its signature.
+            unsafe { bindings::copy_page(dst, src.cast_mut().cast()) };
+        }
+        #[cfg(not(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP)))]
+        {
+            // SAFETY: By the type invariants `cow_page` is a valid page, newly allocated for
+            // this fault. `kmap_local_page()` maps it; the mapping is released below, in the
+            // same context.
+            let dst = unsafe { bindings::kmap_local_page(self.cow_page_ptr()) };
+            // SAFETY: `dst` is valid for writes of `PAGE_SIZE` bytes, and the page is not used
+            // by anything else yet. The caller guarantees that `src` is valid for reads of
+            // `PAGE_SIZE` bytes; `copy_user_page()` does not modify the source despite its
+            // signature.
+            unsafe {
+                bindings::copy_user_page(
+                    dst,
+                    src.cast_mut().cast(),
+                    self.vmf.address(),
+                    self.cow_page_ptr(),
+                )
+            };
+            // SAFETY: `dst` was returned by `kmap_local_page()` above.
+            unsafe { bindings::kunmap_local(dst) };
+        }
         // INVARIANT: The page was just filled.
         FilledCowPage { vmf: self.vmf }
     }

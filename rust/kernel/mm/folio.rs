@@ -12,10 +12,46 @@
 use crate::{
     bindings,
     fs::address_space::AddressSpace,
+    mm::memory_model::pfn_to_page,
     sync::{aref::AlwaysRefCounted, rcu},
     types::Opaque,
 };
 use core::ptr::NonNull;
+
+/// Returns the folio `page` belongs to (`page_folio()`).
+///
+/// This is `_compound_head()` of `include/linux/page-flags.h`, a small inline function that
+/// Rust code could only call through a helper (without `CONFIG_RUST_INLINE_HELPERS`): the page
+/// faults of DAX ask it for every page they map.
+///
+/// # Safety
+///
+/// The caller must ensure that `page` is a valid `struct page`.
+#[inline]
+pub unsafe fn page_folio(page: *const bindings::page) -> *mut bindings::folio {
+    // SAFETY: The caller guarantees that `page` is valid. `compound_info` is read once
+    // (`READ_ONCE()`), as `_compound_head()` does: the page may be made a tail page or stop
+    // being one concurrently.
+    let info: usize = unsafe {
+        core::ptr::addr_of!((*page).__bindgen_anon_1.__bindgen_anon_3.compound_info).read_volatile()
+    };
+    let page = page as usize;
+    // `compound_info_has_mask()`.
+    let head = if cfg!(CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP)
+        && core::mem::size_of::<bindings::page>().is_power_of_two()
+    {
+        // A tail page's info is the mask that turns its address into its head page's (bit 0,
+        // `PageTail()`, set); for any other page the mask is all ones.
+        let mask = (info & 1).wrapping_sub(1) | info;
+        page & mask
+    } else if info & 1 != 0 {
+        // A tail page's info is its head page's address with bit 0 set.
+        info - 1
+    } else {
+        page
+    };
+    head as *mut bindings::folio
+}
 
 /// A borrowed reference to a `struct folio`.
 ///
@@ -86,8 +122,9 @@ impl Folio {
     /// lock of its mapping is held: the entry pins the `dev_pagemap` of the pfn.
     #[inline]
     pub unsafe fn from_pfn<'a>(pfn: usize) -> &'a Folio {
-        // SAFETY: The caller guarantees that `pfn` has a `struct page`.
-        let folio = unsafe { bindings::pfn_folio(pfn) };
+        // SAFETY: The caller guarantees that `pfn` has a `struct page`, which is valid while
+        // its folio is.
+        let folio = unsafe { page_folio(pfn_to_page(pfn)) };
         // SAFETY: The caller guarantees that the folio stays valid for `'a`.
         unsafe { Self::from_raw(folio) }
     }
