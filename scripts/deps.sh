@@ -13,8 +13,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 DEB_PACKAGES=(
-	# kernel build
-	build-essential bc bison flex libelf-dev libssl-dev cpio kmod
+	# kernel build; gawk because fstests needs it (below) and installing it
+	# makes it the system's awk, which generates x86's cpufeaturemasks.h
+	# differently from mawk: a kernel built before would be rebuilt whole
+	build-essential bc bison flex libelf-dev libssl-dev cpio kmod gawk
 	xz-utils zstd rsync python3 python3-venv git
 	# Rust for Linux: bindgen needs a libclang newer than 14
 	libclang-19-dev llvm-19
