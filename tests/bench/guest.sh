@@ -74,10 +74,10 @@ for fs in ext4 xfs; do
 	mkdir -p "$dir"
 	$mkfs "$dev" >/dev/null && mount -t "$fs" -o dax "$dev" "$dir" || exit 1
 	load_module
-	# Lay out the 1 GiB pmd-read file before the rounds: made by the first
-	# run, it put the writeback of its filling into that run (C in round
-	# 1: 137,345 against 258,211 faults/s on ext4, 132,860 against
-	# 242,652 on xfs, in one boot).
+	# Lay out the 1 GiB pmd-read file before the rounds: made and filled by
+	# the first run, it was timed right after that (C in round 1: 137,345
+	# against 258,211 faults/s on ext4, 132,860 against 242,652 on xfs, in
+	# each of two boots).
 	"$BIN/fault_bench" pmd-read "$dir/bench.pmd-read" "$(mib_of pmd-read)" >/dev/null
 	sync
 	for round in $(seq 1 "$ROUNDS"); do

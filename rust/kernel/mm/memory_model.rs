@@ -8,7 +8,7 @@
 //! into one another by arithmetic, which the C macros inline. Rust code cannot inline the C
 //! helpers (without `CONFIG_RUST_INLINE_HELPERS`), so this module does that arithmetic itself
 //! there, as the macros do, rather than calling a helper on paths such as page faults. Elsewhere
-//! it calls the helpers.
+//! `pfn_to_page()` calls the C helper, and `page_to_pfn()` and `page_address()` are not provided.
 //!
 //! C headers: [`include/asm-generic/memory_model.h`](srctree/include/asm-generic/memory_model.h),
 //! [`arch/x86/include/asm/page.h`](srctree/arch/x86/include/asm/page.h)
