@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""compare.py kselftest|xfstests RUNDIR [--status N]: the results of the
-C path and of the Rust path side by side, and the verdict.
+"""compare.py kselftest|xfstests RUNDIR [--status N] [--paths c rust]: the
+results of the C path and of the Rust path side by side, and the verdict.
 
 kselftest: RUNDIR/results.tsv, lines "path<TAB>test<TAB>pass|fail|skip"
 (written by tests/guest/kselftest.sh).  Every test, and every subtest
@@ -13,6 +13,9 @@ of one path are merged).  Prints per test the two
 results, the tests whose results differ, and per section and path the
 totals (run, passed, failed, not run).  A test that passes on C and fails
 on Rust, a test that ran on one path only, or a missing report fails.
+With --paths rust (XFSTESTS_PATHS=rust: a re-run on Rust of tests whose C
+results are known) there is nothing to compare with, and a test that fails
+on Rust fails; with --paths c the totals are all there is.
 """
 
 import argparse
@@ -23,6 +26,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 PATHS = ("c", "rust")
+LABEL = {"c": "C", "rust": "Rust"}
 
 
 def kselftest(rundir):
@@ -96,10 +100,10 @@ def report_dirs(base, path):
     return [d] + [os.path.join(d, b) for b in batches]
 
 
-def xfstests(rundir):
+def xfstests(rundir, paths=PATHS):
     base = os.path.join(rundir, "xfstests")
     sections = []
-    for path in PATHS:
+    for path in paths:
         for d in report_dirs(base, path):
             for s in sorted(os.listdir(d)):
                 if s not in sections and os.path.isdir(os.path.join(d, s)) \
@@ -112,7 +116,7 @@ def xfstests(rundir):
     totals = []
     for s in sections:
         res = {}
-        for path in PATHS:
+        for path in paths:
             xmls = [os.path.join(d, s, "result.xml") for d in report_dirs(base, path)]
             xmls = [x for x in xmls if os.path.exists(x)]
             res[path] = collections.OrderedDict()
@@ -122,31 +126,39 @@ def xfstests(rundir):
                 print("==> error: %s: no report for the %s path (under %s)"
                       % (s, path, os.path.join(base, path)))
                 bad += 1
-        names = sorted(set(res["c"]) | set(res["rust"]))
+        names = sorted(set().union(*(res[p] for p in paths)))
         print("== section %s" % s)
-        print("%-14s  %-7s  %-7s" % ("test", "C", "Rust"))
+        print("%-14s" % "test" + "".join("  %-7s" % LABEL[p] for p in paths))
         diffs = []
         for n in names:
-            c = res["c"].get(n, ("-", ""))
-            r = res["rust"].get(n, ("-", ""))
+            got = [res[p].get(n, ("-", "")) for p in paths]
             mark = ""
-            if c[0] != r[0]:
+            if len(paths) == 2 and got[0][0] != got[1][0]:
                 mark = "  <-- differs"
-                diffs.append((n, c, r))
-            print("%-14s  %-7s  %-7s%s" % (n, c[0], r[0], mark))
+                diffs.append((n, got[0], got[1]))
+            elif paths == ("rust",) and got[0][0] == "fail":
+                mark = "  <-- fails"
+                bad += 1
+            print("%-14s" % n + "".join("  %-7s" % g[0] for g in got) + mark)
         for n, c, r in diffs:
             print("  %s: C %s%s; Rust %s%s" % (n, c[0], " (%s)" % c[1] if c[1] else "",
                                                r[0], " (%s)" % r[1] if r[1] else ""))
             if r[0] == "fail" or "-" in (c[0], r[0]):
                 bad += 1
+        if paths == ("rust",):
+            for n in names:
+                r = res["rust"][n]
+                if r[0] == "fail":
+                    print("  %s: Rust fail%s" % (n, " (%s)" % r[1] if r[1] else ""))
         notrun = collections.OrderedDict()
         for n in names:
-            r = res["c"].get(n, res["rust"].get(n, ("-", "")))
+            r = next(res[p][n] for p in paths if n in res[p])
             if r[0] == "notrun":
                 notrun[n] = r[1]
         if notrun:
-            print("  not run (C path): " + "; ".join("%s: %s" % kv for kv in notrun.items()))
-        for path in PATHS:
+            print("  not run (%s path): " % LABEL[paths[0]]
+                  + "; ".join("%s: %s" % kv for kv in notrun.items()))
+        for path in paths:
             cnt = collections.Counter(v[0] for v in res[path].values())
             run = cnt["pass"] + cnt["fail"]
             totals.append((s, path, run, cnt["pass"], cnt["fail"], cnt["notrun"]))
@@ -154,6 +166,14 @@ def xfstests(rundir):
     print("%-16s %-5s %5s %7s %7s %8s" % ("section", "path", "run", "passed", "failed", "not run"))
     for t in totals:
         print("%-16s %-5s %5d %7d %7d %8d" % t)
+    if len(paths) == 1:
+        if bad:
+            print("==> FAIL: %d tests fail on the %s path or lack a report (only that path ran)"
+                  % (bad, LABEL[paths[0]]))
+            return 1
+        print("==> ok: no test fails on the %s path (only that path ran: nothing compared)"
+              % LABEL[paths[0]])
+        return 0
     if bad:
         print("==> FAIL: %d tests fail on Rust only, ran on one path only, or lack a report" % bad)
         return 1
@@ -166,8 +186,11 @@ def main():
     ap.add_argument("mode", choices=("kselftest", "xfstests"))
     ap.add_argument("rundir")
     ap.add_argument("--status", type=int, default=0)
+    ap.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS),
+                    help="xfstests: the paths that ran (XFSTESTS_PATHS)")
     a = ap.parse_args()
-    rc = kselftest(a.rundir) if a.mode == "kselftest" else xfstests(a.rundir)
+    paths = tuple(p for p in PATHS if p in a.paths)
+    rc = kselftest(a.rundir) if a.mode == "kselftest" else xfstests(a.rundir, paths)
     if a.status != 0:
         print("==> error: the guest run ended with status %d (see %s)" % (a.status, a.rundir))
         rc = 1

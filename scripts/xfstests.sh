@@ -19,6 +19,10 @@
 #                      section on C, then on Rust
 #   XFSTESTS_FROM      with batches: start at this test of the list, to
 #                      resume a run cut short (e.g. generic/140)
+#   XFSTESTS_PATHS     the paths to run (default 'c rust'); 'rust' alone
+#                      re-runs on Rust a test whose C result is known (a
+#                      long one cut short by the time limit), and then a
+#                      test that fails on Rust fails the run
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -41,15 +45,21 @@ ARGS=${XFSTESTS_ARGS:--g dax,mmap}
 SECTIONS=${XFSTESTS_SECTIONS:-ext4_dax xfs_dax}
 BATCH=${XFSTESTS_BATCH:-10}
 [[ $BATCH =~ ^[0-9]+$ ]] || die "XFSTESTS_BATCH must be a number of tests, not '$BATCH'"
+PATHS=$(echo ${XFSTESTS_PATHS:-c rust})
+case $PATHS in
+c | rust | "c rust") ;;
+*) die "XFSTESTS_PATHS must be 'c', 'rust' or 'c rust', not '${XFSTESTS_PATHS:-}'" ;;
+esac
 
 mkdir -p "$CACHE/vm"
 RUNDIR=$(mktemp -d "$CACHE/vm/xfstests.XXXXXX")
-info "fstests: $DIR, sections: $SECTIONS, check $ARGS; progress in $RUNDIR/xfstests/*.log"
+info "fstests: $DIR, sections: $SECTIONS, paths: $PATHS, check $ARGS; progress in $RUNDIR/xfstests/*.log"
 status=0
 "$TOP/scripts/vm.sh" --kernel "$KDIR" --timeout "$TIMEOUT" --pmem 3 \
 	--share "$DIR" --rundir "$RUNDIR" -- env XFSTESTS_DIR="$DIR" \
 	XFSTESTS_ARGS="$ARGS" XFSTESTS_SECTIONS="$SECTIONS" XFSTESTS_BATCH="$BATCH" \
-	XFSTESTS_FROM="${XFSTESTS_FROM:-}" \
+	XFSTESTS_FROM="${XFSTESTS_FROM:-}" XFSTESTS_PATHS="$PATHS" \
 	bash tests/guest/xfstests.sh || status=$?
 info "guest logs in $RUNDIR"
-exec python3 "$TOP/scripts/compare.py" xfstests "$RUNDIR" --status "$status"
+# shellcheck disable=SC2086
+exec python3 "$TOP/scripts/compare.py" xfstests "$RUNDIR" --status "$status" --paths $PATHS

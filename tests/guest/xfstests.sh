@@ -6,7 +6,8 @@
 # dax=always; test /dev/pmem0, scratch /dev/pmem1, dm-log-writes log
 # /dev/pmem2), adds the fstests users to the guest's view of /etc (the
 # host's files are not touched: copies are bind-mounted over them), then
-# for each section runs check once on the C path and once on the Rust path.
+# for each section runs check once on the C path and once on the Rust path
+# (or on those of XFSTESTS_PATHS).
 # Reports: $RUNDIR/xfstests/<path>/<section>/result.xml, or with
 # XFSTESTS_BATCH=N (N tests a run of check, C and Rust in turn)
 # $RUNDIR/xfstests/<path>/batch<k>/<section>/result.xml.
@@ -124,13 +125,13 @@ for s in $XFSTESTS_SECTIONS; do
 		echo "# section $s: ${#tests[@]} tests${XFSTESTS_FROM:+ from $XFSTESTS_FROM}, batches of $XFSTESTS_BATCH"
 		[ ${#tests[@]} -gt 0 ] || echo "# section $s: no tests to run${XFSTESTS_FROM:+ ($XFSTESTS_FROM is not in the list)}"
 		for ((i = 0; i < ${#tests[@]}; i += XFSTESTS_BATCH)); do
-			for path in c rust; do
+			for path in ${XFSTESTS_PATHS:-c rust}; do
 				check_batch "$path" "$s" "$OUT/$path/batch$((i / XFSTESTS_BATCH))" \
 					"${tests[@]:i:XFSTESTS_BATCH}"
 			done
 		done
 	else
-		for path in c rust; do
+		for path in ${XFSTESTS_PATHS:-c rust}; do
 			check_batch "$path" "$s" "$OUT/$path" "$@"
 		done
 	fi
