@@ -10,10 +10,10 @@
 //! mapping, borrowed from the guard, cannot be used across the sleep: this does not compile.
 
 use kernel::{
-    bindings,
     dax::entry::{DaxEntries, EntryCookie, EntryKey, Lookup, WaitKind},
     fs::address_space::AddressSpace,
     mm::folio::Folio,
+    page::BorrowedPage,
     sync::{rcu, wait::schedule, wait::WaitEntry},
 };
 
@@ -62,18 +62,17 @@ pub(crate) fn unlock_folio(folio: &Folio, cookie: EntryCookie) {
     }
 }
 
-/// `dax_lock_mapping_entry()`: locks the entry at `index` of `mapping` and returns its page in
-/// `page`; there may be no entry yet, or a zero-page or empty one, which is not an error: then
-/// nothing is locked and [`EntryCookie::NONE_NEEDED`] is returned.
+/// `dax_lock_mapping_entry()`: locks the entry at `index` of `mapping` and returns its cookie
+/// and its page; there may be no entry yet, or a zero-page or empty one, which is not an error:
+/// then nothing is locked and [`EntryCookie::NONE_NEEDED`] is returned, without a page.
 pub(crate) fn lock_mapping_entry(
     mapping: &AddressSpace,
     index: usize,
-    page: &mut *mut bindings::page,
-) -> EntryCookie {
+) -> (EntryCookie, Option<BorrowedPage<'_>>) {
     let mut rcu = rcu::read_lock();
     loop {
         let Some(entries) = DaxEntries::of_mapping(mapping) else {
-            return EntryCookie::FAILED;
+            return (EntryCookie::FAILED, None);
         };
         let mut xas = entries.state(index, 0);
         let mut g = xas.lock_irq();
@@ -85,11 +84,13 @@ pub(crate) fn lock_mapping_entry(
                 rcu.unlocked(schedule);
                 w.as_ref().finish();
             }
-            Lookup::Entry(e) if !e.is_zero() && !e.is_empty() => {
-                *page = e.page_ptr();
-                return g.lock_entry_cookie(e);
+            Lookup::Entry(e) => {
+                if let Some(page) = e.page(&entries) {
+                    return (g.lock_entry_cookie(e), Some(page));
+                }
+                return (EntryCookie::NONE_NEEDED, None);
             }
-            _ => return EntryCookie::NONE_NEEDED,
+            _ => return (EntryCookie::NONE_NEEDED, None),
         }
     }
 }

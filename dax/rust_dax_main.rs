@@ -11,10 +11,10 @@
 //! ([`switch`]), so that one boot can compare both.
 
 use kernel::{
-    bindings,
     dax::fault::{DaxFault, DaxPfn, EntryCookie, FaultOps, IomapErrOut, PfnOut},
     fs::address_space::AddressSpace,
     mm::{fault::VmFault, fault::VmFaultResult, folio::Folio},
+    page::BorrowedPage,
     prelude::*,
 };
 
@@ -85,10 +85,9 @@ impl FaultOps for RustDaxOps {
     fn lock_mapping_entry(
         mapping: &AddressSpace,
         index: usize,
-        page: &mut *mut bindings::page,
-    ) -> EntryCookie {
+    ) -> (EntryCookie, Option<BorrowedPage<'_>>) {
         Stats::inc(&STATS.entry_lock);
-        lock::lock_mapping_entry(mapping, index, page)
+        lock::lock_mapping_entry(mapping, index)
     }
 
     fn unlock_mapping_entry(mapping: &AddressSpace, index: usize, cookie: EntryCookie) {

@@ -20,6 +20,7 @@ use crate::{
         folio::{page_folio, DaxFolio},
         memory_model::pfn_to_page,
     },
+    page::BorrowedPage,
     sync::aref::ARef,
     sync::wait::{WaitQueueHead, WakeKey, WakeMode},
     xarray::state::{Entry, Mark, ValueXArray, XaLockIrqGuard, XaState},
@@ -298,15 +299,18 @@ impl DaxEntry {
         }
     }
 
-    /// The `struct page` of the entry's first page, for `dax_lock_mapping_entry()`'s caller;
-    /// null for zero-page and empty entries.
+    /// The entry's first page (`pfn_to_page(dax_to_pfn(entry))`), for entries of DAX memory
+    /// (not zero-page or empty ones), as `dax_lock_mapping_entry()` gives it to its caller.
     #[inline]
-    pub fn page_ptr(self) -> *mut bindings::page {
+    pub fn page<'a>(self, _entries: &DaxEntries<'a>) -> Option<BorrowedPage<'a>> {
         if self.is_zero() || self.is_empty() {
-            return core::ptr::null_mut();
+            return None;
         }
         // SAFETY: By the type invariants the pfn has a `struct page`; this computes its address.
-        unsafe { pfn_to_page(self.pfn()) }
+        let page = core::ptr::NonNull::new(unsafe { pfn_to_page(self.pfn()) })?;
+        // SAFETY: The pfn is DAX memory, whose `struct page`s stay while the file's DAX device
+        // is bound, which `DaxEntries<'a>` guarantees for `'a`.
+        Some(unsafe { BorrowedPage::from_raw(page) })
     }
 
     /// The raw XArray entry, as the trace events record it.

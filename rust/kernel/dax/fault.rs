@@ -20,6 +20,7 @@ use crate::{
         address_space::AddressSpace, iomap::IomapFlags, iomap::IomapIter, iomap::IomapOps, Inode,
     },
     mm::{fault::VmFault, fault::VmFaultResult, folio::Folio},
+    page::BorrowedPage,
 };
 use core::marker::PhantomData;
 
@@ -110,15 +111,16 @@ pub trait FaultOps: 'static {
         builtin::unlock_folio(folio, cookie)
     }
 
-    /// `dax_lock_mapping_entry()`: locks the DAX entry at `index` of `mapping` and stores its
-    /// page in `page`; returns the cookie for [`FaultOps::unlock_mapping_entry`], `!0` if there
-    /// is no entry to lock, or 0 if it could not be locked.
+    /// `dax_lock_mapping_entry()`: locks the DAX entry at `index` of `mapping`; returns the
+    /// cookie for [`FaultOps::unlock_mapping_entry`] and the entry's first page,
+    /// [`EntryCookie::NONE_NEEDED`] and no page if there is no entry to lock (none, or a
+    /// zero-page or empty one), or [`EntryCookie::FAILED`] and no page if it could not be
+    /// locked.
     fn lock_mapping_entry(
         mapping: &AddressSpace,
         index: usize,
-        page: &mut *mut bindings::page,
-    ) -> EntryCookie {
-        builtin::lock_mapping_entry(mapping, index, page)
+    ) -> (EntryCookie, Option<BorrowedPage<'_>>) {
+        builtin::lock_mapping_entry(mapping, index)
     }
 
     /// `dax_unlock_mapping_entry()`.
@@ -177,12 +179,17 @@ pub mod builtin {
     pub fn lock_mapping_entry(
         mapping: &AddressSpace,
         index: usize,
-        page: &mut *mut bindings::page,
-    ) -> EntryCookie {
+    ) -> (EntryCookie, Option<BorrowedPage<'_>>) {
+        let mut page = core::ptr::null_mut();
         // SAFETY: `mapping` is a valid address space and `page` a valid out-pointer.
-        EntryCookie::from_raw(unsafe {
-            bindings::dax_lock_mapping_entry_builtin(mapping.as_ptr(), index, page)
-        })
+        let cookie = EntryCookie::from_raw(unsafe {
+            bindings::dax_lock_mapping_entry_builtin(mapping.as_ptr(), index, &mut page)
+        });
+        // SAFETY: A page stored by the function is the first page of the DAX memory of the
+        // entry it locked, which has a `struct page` while the file's DAX device is bound, as
+        // the caller of `dax_lock_mapping_entry()` keeps it for the duration of the call.
+        let page = core::ptr::NonNull::new(page).map(|p| unsafe { BorrowedPage::from_raw(p) });
+        (cookie, page)
     }
 
     /// `dax_unlock_mapping_entry_builtin()`.
@@ -274,9 +281,15 @@ impl<T: FaultOps> Adapter<T> {
         page: *mut *mut bindings::page,
     ) -> usize {
         // SAFETY: The caller keeps the address space alive for the call (its inode is pinned
-        // by the filesystem's notify_failure handler) and `page` is a valid out-pointer.
-        let (mapping, page) = unsafe { (AddressSpace::from_raw(mapping), &mut *page) };
-        T::lock_mapping_entry(mapping, index, page).as_raw()
+        // by the filesystem's notify_failure handler).
+        let mapping = unsafe { AddressSpace::from_raw(mapping) };
+        let (cookie, locked_page) = T::lock_mapping_entry(mapping, index);
+        if let Some(locked_page) = locked_page {
+            // SAFETY: `page` is a valid out-pointer; it is left alone when no page is returned,
+            // as `dax_lock_mapping_entry()` leaves it.
+            unsafe { *page = locked_page.as_ptr() };
+        }
+        cookie.as_raw()
     }
 
     /// # Safety
