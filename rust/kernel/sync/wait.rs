@@ -166,7 +166,7 @@ impl<K: WakeKey> WaitQueueHead<K> {
 /// # Invariants
 ///
 /// `self.wait` is initialised with `init_wait()` for the current task and with
-/// [`Self::wake_function`] as its wake function. If `self.queue` is not `NULL`, the entry may be
+/// `Self::wake_function` as its wake function. If `self.queue` is not `NULL`, the entry may be
 /// on that queue (it can have been removed by a wake-up), and that queue outlives the entry.
 #[pin_data(PinnedDrop)]
 pub struct WaitEntry<K: WakeKey> {
