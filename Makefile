@@ -152,6 +152,9 @@ lint: kernel
 	@echo '==> clippy: kernel crate (with rust/ overlaid)'
 	@$(LOCK_EXCL) scripts/kbuild.sh $(KDIR) $(MAKE) -s -C $(KDIR) CLIPPY=1 prepare 2>&1 | tee $(CACHE)/clippy-kernel.log >&2
 	@! grep -q '^warning\|^error' $(CACHE)/clippy-kernel.log
+	@echo '==> rustdoc: kernel crate (with rust/ overlaid)'
+	@$(LOCK_EXCL) scripts/kbuild.sh $(KDIR) $(MAKE) -s -C $(KDIR) rustdoc 2>&1 | tee $(CACHE)/rustdoc.log >&2
+	@! grep -q '^warning\|^error' $(CACHE)/rustdoc.log
 ifdef OWN_KERNEL
 	@echo '==> rebuilding the kernel crate without clippy'
 	@scripts/kernel.sh $(FLAVOUR) >/dev/null
