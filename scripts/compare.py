@@ -129,27 +129,26 @@ def xfstests(rundir, paths=PATHS):
         names = sorted(set().union(*(res[p] for p in paths)))
         print("== section %s" % s)
         print("%-14s" % "test" + "".join("  %-7s" % LABEL[p] for p in paths))
-        diffs = []
+        # Per test whose results differ (or, on the Rust path alone, that
+        # fails): its results with their messages.
+        shown = []
         for n in names:
             got = [res[p].get(n, ("-", "")) for p in paths]
             mark = ""
             if len(paths) == 2 and got[0][0] != got[1][0]:
                 mark = "  <-- differs"
-                diffs.append((n, got[0], got[1]))
+                shown.append((n, got))
+                if got[1][0] == "fail" or "-" in (got[0][0], got[1][0]):
+                    bad += 1
             elif paths == ("rust",) and got[0][0] == "fail":
                 mark = "  <-- fails"
+                shown.append((n, got))
                 bad += 1
             print("%-14s" % n + "".join("  %-7s" % g[0] for g in got) + mark)
-        for n, c, r in diffs:
-            print("  %s: C %s%s; Rust %s%s" % (n, c[0], " (%s)" % c[1] if c[1] else "",
-                                               r[0], " (%s)" % r[1] if r[1] else ""))
-            if r[0] == "fail" or "-" in (c[0], r[0]):
-                bad += 1
-        if paths == ("rust",):
-            for n in names:
-                r = res["rust"][n]
-                if r[0] == "fail":
-                    print("  %s: Rust fail%s" % (n, " (%s)" % r[1] if r[1] else ""))
+        for n, got in shown:
+            print("  %s: " % n + "; ".join(
+                "%s %s%s" % (LABEL[p], g[0], " (%s)" % g[1] if g[1] else "")
+                for p, g in zip(paths, got)))
         notrun = collections.OrderedDict()
         for n in names:
             r = next(res[p][n] for p in paths if n in res[p])
