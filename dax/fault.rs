@@ -368,11 +368,7 @@ fn fault_iter(
     }
 
     if pmd {
-        let ret = entry.insert_pmd(&xas.entries(), vmf, pfn, write);
-        if ret == VmFaultResult::NOPAGE {
-            Stats::inc(&STATS.pmd_mapped);
-        }
-        ret
+        entry.insert_pmd(&xas.entries(), vmf, pfn, write)
     } else {
         entry.insert_pte(&xas.entries(), vmf, pfn, write)
     }
@@ -519,6 +515,7 @@ fn check_fallback(
 pub(crate) fn iomap_pmd_fault(fault: &DaxFault<'_>, pfnp: PfnOut<'_>) -> VmFaultResult {
     let vmf = fault.vmf();
     let Some(entries) = DaxEntries::of_fault(fault) else {
+        Stats::inc(&STATS.pmd_unserved);
         return VmFaultResult::SIGBUS;
     };
     let mut xas = entries.state(vmf.pgoff(), PMD_ORDER);
@@ -547,6 +544,7 @@ fn pmd_fault(
 ) -> VmFaultResult {
     let vmf = fault.vmf();
     if xas.index() >= max_pgoff {
+        Stats::inc(&STATS.pmd_unserved);
         return VmFaultResult::SIGBUS;
     }
 
@@ -559,9 +557,11 @@ fn pmd_fault(
         // entry is in the range, for instance), it gives VM_FAULT_FALLBACK.
         match grab_mapping_entry(xas, PMD_ORDER) {
             Err(r) => {
-                if r == VmFaultResult::FALLBACK {
-                    Stats::inc(&STATS.pmd_fallback_pte_entry);
-                }
+                Stats::inc(if r == VmFaultResult::FALLBACK {
+                    &STATS.pmd_fallback_pte_entry
+                } else {
+                    &STATS.pmd_unserved
+                });
                 ret = r;
             }
             Ok(mut entry) => {
@@ -571,7 +571,7 @@ fn pmd_fault(
                     Stats::inc(&STATS.pmd_raced);
                     ret = VmFaultResult::NONE;
                 } else {
-                    Stats::inc(&STATS.pmd_served);
+                    // Served: counted in `pmd_fault` (see `crate::stats`).
                     let pos = (xas.index() as i64) << PAGE_SHIFT;
                     let len = (PAGE_SIZE << PMD_ORDER) as u64;
                     let mut iter = fault.iomap_iter(pos, len, flags);
@@ -593,6 +593,11 @@ fn pmd_fault(
                     // An extent shorter than the PMD, or no extent at all.
                     if ret == VmFaultResult::FALLBACK && !counted {
                         Stats::inc(&STATS.pmd_fallback_iomap);
+                    }
+                    // Just `VM_FAULT_NOPAGE` mapped a DAX PMD or the huge zero folio; what did
+                    // not is counted, for `pmd_mapped` to be shown as the served less those.
+                    if ret != VmFaultResult::NOPAGE {
+                        Stats::inc(&STATS.pmd_served_unmapped);
                     }
                 }
                 xas.unlock_entry(entry);
@@ -640,7 +645,7 @@ fn insert_pfn_mkwrite(vmf: &VmFault, pfn: DaxPfn, order: u32) -> VmFaultResult {
         PMD_ORDER => {
             let ret = pfn.insert_pmd_mkwrite(vmf);
             if ret == VmFaultResult::NOPAGE {
-                Stats::inc(&STATS.pmd_mapped);
+                Stats::inc(&STATS.pmd_sync_mapped);
             }
             ret
         }

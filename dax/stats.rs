@@ -29,10 +29,19 @@ macro_rules! stats {
                 let done_cow_only = self.done_cow_only.load(Relaxed);
                 let other_results = self.other_results.load(Relaxed) + done_cow_only;
                 let done_cow = self.done_cow.load(Relaxed) + done_cow_only;
+                let pmd_not_served = self.pmd_fallback_layout.load(Relaxed)
+                    + self.pmd_fallback_pte_entry.load(Relaxed)
+                    + self.pmd_raced.load(Relaxed)
+                    + self.pmd_unserved.load(Relaxed);
+                let pmd_not_mapped =
+                    self.pmd_served_unmapped.load(Relaxed) + self.huge_zero_page.load(Relaxed);
+                let pmd_sync_mapped = self.pmd_sync_mapped.load(Relaxed);
+                let pmd_fault = self.pmd_fault.load(Relaxed);
+                let pmd_served = pmd_fault.saturating_sub(pmd_not_served);
+                let pmd_mapped = pmd_served.saturating_sub(pmd_not_mapped) + pmd_sync_mapped;
                 // Every PTE fault is counted once, as a read or a write.
                 let pte_fault = self.pte_read.load(Relaxed) + self.pte_write.load(Relaxed);
-                let faults =
-                    pte_fault + self.pmd_fault.load(Relaxed) + self.other_fault.load(Relaxed);
+                let faults = pte_fault + pmd_fault + self.other_fault.load(Relaxed);
                 writeln!(f, "pte_fault {pte_fault}")?;
                 // The faults that returned just `VM_FAULT_NOPAGE` are not counted on their own.
                 let nopage = faults.saturating_sub(other_results) + self.nopage_bit.load(Relaxed);
@@ -41,14 +50,18 @@ macro_rules! stats {
                 // unfinished.
                 writeln!(f, "cow {}", self.cow_unfinished.load(Relaxed) + done_cow)?;
                 $(
-                    let value = match stringify!($name) {
-                        "other_results" => Some(other_results),
-                        "done_cow" => Some(done_cow),
-                        "cow_unfinished" | "done_cow_only" => None,
-                        _ => Some(self.$name.load(Relaxed)),
+                    // The counters kept for a shown value under another name are shown in its
+                    // place.
+                    let shown = match stringify!($name) {
+                        "other_results" => Some(("other_results", other_results)),
+                        "done_cow" => Some(("done_cow", done_cow)),
+                        "pmd_unserved" => Some(("pmd_served", pmd_served)),
+                        "pmd_sync_mapped" => Some(("pmd_mapped", pmd_mapped)),
+                        "cow_unfinished" | "done_cow_only" | "pmd_served_unmapped" => None,
+                        name => Some((name, self.$name.load(Relaxed))),
                     };
-                    if let Some(value) = value {
-                        writeln!(f, "{} {}", stringify!($name), value)?;
+                    if let Some((name, value)) = shown {
+                        writeln!(f, "{name} {value}")?;
                     }
                 )*
                 Ok(())
@@ -64,6 +77,14 @@ macro_rules! stats {
 // `VM_FAULT_DONE_COW` is counted once too, in `done_cow_only`, which `other_results` and
 // `done_cow` include when shown; `cow`, the copy-on-write faults, is shown as those that
 // returned `VM_FAULT_DONE_COW` plus `cow_unfinished`.
+//
+// Likewise a PMD fault is counted once, in `pmd_fault`, when it is served and mapped: what it
+// did otherwise is counted on the way out. `pmd_served`, shown in the place of `pmd_unserved`,
+// is `pmd_fault` less the faults not served (`pmd_fallback_layout`, `pmd_fallback_pte_entry`,
+// `pmd_raced` and `pmd_unserved`); `pmd_mapped`, shown in the place of `pmd_sync_mapped`, is
+// `pmd_served` less those that did not end with just `VM_FAULT_NOPAGE`
+// (`pmd_served_unmapped`) or mapped the huge zero folio (`huge_zero_page`), plus
+// `pmd_sync_mapped`.
 stats! {
     /// `dax_iomap_fault()` calls at PMD size.
     pmd_fault,
@@ -75,12 +96,19 @@ stats! {
     pte_write,
     /// Holes read: the zero page mapped.
     zero_page,
-    /// PMD faults served in Rust.
-    pmd_served,
+    /// PMD faults not served for another reason than the fallbacks and races below: a `SIGBUS`
+    /// for a fault beyond the end of the file, an error taking the entry (shown as `pmd_served`,
+    /// the PMD faults that got an entry and asked the filesystem for the extent).
+    pmd_unserved,
     /// Holes read at PMD size: the huge zero folio mapped.
     huge_zero_page,
-    /// DAX PMDs mapped by PMD faults served in Rust (huge zero folios not included).
-    pmd_mapped,
+    /// DAX PMDs mapped by `dax_finish_sync_fault()` (shown as `pmd_mapped`, the DAX PMDs mapped
+    /// by PMD faults and by `dax_finish_sync_fault()` served in Rust, huge zero folios not
+    /// included).
+    pmd_sync_mapped,
+    /// PMD faults served that did not end with just `VM_FAULT_NOPAGE` (not shown: see
+    /// `pmd_mapped`).
+    pmd_served_unmapped,
     /// PMD faults falling back because of the mapping or file layout
     /// (`dax_fault_check_fallback()`): the sum of the four `pmd_fallback_` counters below.
     pmd_fallback_layout,
