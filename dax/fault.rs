@@ -590,14 +590,14 @@ fn pmd_fault(
                             }
                         }
                     }
-                    // An extent shorter than the PMD, or no extent at all.
-                    if ret == VmFaultResult::FALLBACK && !counted {
-                        Stats::inc(&STATS.pmd_fallback_iomap);
-                    }
                     // Just `VM_FAULT_NOPAGE` mapped a DAX PMD or the huge zero folio; what did
                     // not is counted, for `pmd_mapped` to be shown as the served less those.
                     if ret != VmFaultResult::NOPAGE {
                         Stats::inc(&STATS.pmd_served_unmapped);
+                        // An extent shorter than the PMD, or no extent at all.
+                        if ret == VmFaultResult::FALLBACK && !counted {
+                            Stats::inc(&STATS.pmd_fallback_iomap);
+                        }
                     }
                 }
                 xas.unlock_entry(entry);
