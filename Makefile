@@ -30,13 +30,16 @@ SUITES ?=
 LINT_C := dax/fault_api.c include/rust_dax.h $(filter-out %.mod.c,$(wildcard tests/modules/*/*.c))
 TIMEOUT ?= $(if $(filter 1,$(DEBUG)),3600,1200)
 DURATION ?= 120
+PROFILE_FS ?= ext4
+PROFILE_WORKLOAD ?= pmd-read
+PROFILE_ROUNDS ?= 2
 PROGS := $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
 CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 # Libraries of single programs (Debian packages installed by scripts/deps.sh).
 LDLIBS_pmem2_client := -lpmem2
 
 .PHONY: all help deps deps-xfstests kernel kconfig-check module client progs build check run \
-	bench stress shell lint fmt clean kselftest xfstests
+	bench profile stress shell lint fmt clean kselftest xfstests
 
 all: build
 
@@ -45,6 +48,7 @@ help:
 	@echo 'make check     build and run the test suite in the VM (SUITES="module fs" for some)'
 	@echo 'make stress    processes, switch flips and module reloads on DAX files (DURATION=120 s)'
 	@echo 'make bench     C and Rust fault paths side by side in one boot; results/ (json, png)'
+	@echo 'make profile   instructions a fault by function, C and Rust (PROFILE_FS=ext4, PROFILE_WORKLOAD=pmd-read)'
 	@echo 'make kselftest upstream kselftests (dax, mm subset) and ours, C and Rust path side by side'
 	@echo 'make xfstests XFSTESTS_DIR=<built fstests>  fstests dax+mmap groups on ext4/xfs -o dax, C and Rust'
 	@echo 'make shell     a shell in the VM (module and tests under $(CURDIR))'
@@ -134,6 +138,9 @@ xfstests: build deps-xfstests
 
 bench: build
 	@KDIR=$(KDIR) scripts/bench.sh $(CURDIR)/results
+
+profile: build
+	@KDIR=$(KDIR) scripts/profile.sh $(CURDIR)/results $(PROFILE_FS) $(PROFILE_WORKLOAD) $(PROFILE_ROUNDS)
 
 stress: build
 	@KDIR=$(KDIR) scripts/stress.sh $(DURATION) $(STRESS_PATH)
