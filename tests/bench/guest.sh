@@ -34,6 +34,10 @@ mib_of() {
 
 run() { # fs workload path round file
 	local rate= out
+	# Settle what the run before left in the background (its file was
+	# unlinked: xfs inactivates the inode in a worker, ext4 commits), so
+	# that it does not count against this one.
+	sync
 	case $2 in
 	fio-*) rate=$(run_fio "$2" "$5") ;;
 	# Nothing beside the run: a sed at the other end of a pipe started up
