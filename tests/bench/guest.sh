@@ -10,6 +10,7 @@
 # KiB/s for the fio jobs).
 
 . "$(dirname "$0")/../guest/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 # An even number: which path runs first alternates by round, and a run's
 # place in the sequence moves its rate (copy-on-write on xfs: C 230,434 or
@@ -19,18 +20,6 @@ ROUNDS=${BENCH_ROUNDS:-4}
 OUT=$RUNDIR/bench.txt
 : >"$OUT"
 WORKLOADS=(read-hole write-alloc refault cow sync-write threads-diff threads-same pmd-read)
-
-# Sizes so that a run takes about a second under TCG.
-mib_of() {
-	case $1 in
-	read-hole | refault | threads-diff | threads-same | anon-*) echo 256 ;;
-	cow) echo 128 ;;
-	write-alloc) echo 32 ;;
-	sync-write) echo 8 ;;
-	pmd-read) echo 1024 ;;
-	*) echo 64 ;;
-	esac
-}
 
 run() { # fs workload path round file
 	local rate= out
@@ -73,18 +62,8 @@ else
 fi
 
 for fs in ext4 xfs; do
-	case $fs in
-	# Inode tables and journal zeroed by mkfs, not by ext4lazyinit after
-	# the mount: under -icount the guest clock counts the instructions of
-	# every vCPU, and the thread's bursts of zeroing took 28% off the
-	# rate of each PMD pass they overlapped, on either path.
-	ext4) dev=$EXT4_DEV
-		mkfs="mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0" ;;
-	xfs) dev=$XFS_DEV; mkfs="mkfs.xfs -q -f -d su=2m,sw=1" ;;
-	esac
 	dir=$MNT/bench-$fs
-	mkdir -p "$dir"
-	$mkfs "$dev" >/dev/null && mount -t "$fs" -o dax "$dev" "$dir" || exit 1
+	bench_mkfs_mount $fs "$dir" || exit 1
 	load_module
 	# Lay out the 1 GiB pmd-read file before the rounds: made and filled by
 	# the first run, it was timed right after that (C in round 1: 137,345

@@ -12,6 +12,7 @@
 # $RUNDIR/kallsyms.
 
 . "$(dirname "$0")/../guest/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 FS=${1:-ext4}
 WORKLOAD=${2:-pmd-read}
@@ -19,23 +20,9 @@ ROUNDS=${3:-2}
 OUT=$RUNDIR/profile.txt
 : >"$OUT"
 
-case $WORKLOAD in
-pmd-read) mib=1024 ;;
-cow) mib=128 ;;
-write-alloc) mib=32 ;;
-sync-write) mib=8 ;;
-*) mib=256 ;;
-esac
-
-case $FS in
-ext4) dev=$EXT4_DEV
-	mkfs="mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0" ;;
-xfs) dev=$XFS_DEV; mkfs="mkfs.xfs -q -f -d su=2m,sw=1" ;;
-*) echo "profile.sh: no file system $FS" >&2; exit 2 ;;
-esac
+mib=$(mib_of "$WORKLOAD")
 dir=$MNT/profile-$FS
-mkdir -p "$dir"
-$mkfs "$dev" >/dev/null && mount -t "$FS" -o dax "$dev" "$dir" || exit 1
+bench_mkfs_mount "$FS" "$dir" || exit 1
 load_module
 # As in the bench: the pmd-read file is laid out once, before the runs.
 [ "$WORKLOAD" != pmd-read ] ||
