@@ -32,8 +32,16 @@ use crate::stats::{Stats, STATS};
 fn fault_return(error: Result) -> VmFaultResult {
     match error {
         Ok(()) => VmFaultResult::NOPAGE,
-        Err(e) => VmFaultResult::from_error(e),
+        Err(e) => fault_error(e),
     }
+}
+
+/// The fault result for an error: out of line, so that a fault's way without one does not
+/// compute it (LLVM did, with conditional moves, at the end of every PTE fault).
+#[cold]
+#[inline(never)]
+fn fault_error(e: Error) -> VmFaultResult {
+    VmFaultResult::from_error(e)
 }
 
 /// `grab_mapping_entry()`: finds the entry at the state's index and locks it, or, if there is
