@@ -84,7 +84,7 @@ def main():
     with open(os.path.join(rundir, "profile.txt"), encoding="utf-8") as f:
         for line in f:
             parts = line.split()
-            if len(parts) != 5 or line.startswith("#"):
+            if len(parts) != 5:
                 continue
             fields = dict(p.split("=") for p in parts[2:])
             runs.append((parts[1], int(fields["faults"]), float(fields["rate"])))

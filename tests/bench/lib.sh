@@ -17,20 +17,16 @@ mib_of() {
 }
 
 # bench_mkfs_mount FS DIR: a new FS (ext4 or xfs) on its pmem device,
-# mounted -o dax on DIR.
+# mounted -o dax on DIR (mkfs_mount with the bench's mkfs options).
 bench_mkfs_mount() {
-	local dev mkfs
 	case $1 in
 	# Inode tables and journal zeroed by mkfs, not by ext4lazyinit after
 	# the mount: under -icount the guest clock counts the instructions of
 	# every vCPU, and the thread's bursts of zeroing took 28% off the
 	# rate of each PMD pass they overlapped, on either path.
-	ext4) dev=$EXT4_DEV
-		mkfs="mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0" ;;
+	ext4) mkfs_mount ext4 "$EXT4_DEV" "$2" "" "-E lazy_itable_init=0,lazy_journal_init=0" ;;
 	# A 2 MiB stripe unit, so that xfs aligns the extents of large files.
-	xfs) dev=$XFS_DEV; mkfs="mkfs.xfs -q -f -d su=2m,sw=1" ;;
+	xfs) mkfs_mount xfs "$XFS_DEV" "$2" "" "-d su=2m,sw=1" ;;
 	*) echo "no file system $1" >&2; return 2 ;;
-	esac
-	mkdir -p "$2"
-	$mkfs "$dev" >/dev/null && mount -t "$1" -o dax "$dev" "$2"
+	esac >/dev/null
 }

@@ -94,13 +94,16 @@ unload_module() {
 	! module_loaded || rmmod rust_dax
 }
 
-# mkfs_mount FS DEV DIR [OPTS]: a new FS on DEV, mounted -o dax[,OPTS] on DIR.
+# mkfs_mount FS DEV DIR [OPTS [MKFS_OPTS]]: a new FS on DEV (made with the
+# further options MKFS_OPTS, split on spaces), mounted -o dax[,OPTS] on DIR.
 mkfs_mount() {
-	local fs=$1 dev=$2 dir=$3 opts=${4:+,$4}
+	local fs=$1 dev=$2 dir=$3 opts=${4:+,$4} mkfs_opts=${5:-}
 	mkdir -p "$dir"
 	case $fs in
-	ext4) mkfs.ext4 -q -F -b 4096 "$dev" ;;
-	xfs) mkfs.xfs -q -f "$dev" ;;
+	# shellcheck disable=SC2086
+	ext4) mkfs.ext4 -q -F -b 4096 $mkfs_opts "$dev" ;;
+	# shellcheck disable=SC2086
+	xfs) mkfs.xfs -q -f $mkfs_opts "$dev" ;;
 	*) echo "unknown fs $fs" >&2; return 1 ;;
 	esac
 	mount -t "$fs" -o "dax$opts" "$dev" "$dir"
