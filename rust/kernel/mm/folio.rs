@@ -368,10 +368,15 @@ impl<'a> DaxFolio<'a> {
     ///
     /// This is what `dax_associate_entry()` does for a folio that is not shared: it makes the
     /// folio a compound folio of the order of the entry ([`DaxFolio::init`]) and records the
-    /// owner. Warns if the folio already had a mapping.
+    /// owner.
+    ///
+    /// A folio that already has a mapping belongs to a file, and may be mapped: `fs/dax.c` warns
+    /// and takes it over anyway; this warns and leaves it alone.
     #[inline]
     pub fn associate(&self, mapping: &AddressSpace, index: usize) {
-        crate::warn_on!(!self.folio.mapping_ptr().is_null());
+        if crate::warn_on!(!self.folio.mapping_ptr().is_null()) {
+            return;
+        }
         self.init();
         self.set_mapping(mapping.as_ptr());
         self.set_index(index);
@@ -381,11 +386,14 @@ impl<'a> DaxFolio<'a> {
     /// (`dax_folio_init()`).
     ///
     /// The folio must have been split back into order-0 pages when it was last released
-    /// ([`DaxFolio::put`]); it warns otherwise. For a PMD entry, makes the pages a compound folio
-    /// (`prep_compound_page()`).
+    /// ([`DaxFolio::put`]). For a PMD entry, makes the pages a compound folio
+    /// (`prep_compound_page()`). A folio that is still compound may be in use: `fs/dax.c` warns
+    /// and makes it compound again; this warns and leaves it alone.
     #[inline]
-    pub fn init(&self) {
-        crate::warn_on!(self.folio.order() != 0);
+    fn init(&self) {
+        if crate::warn_on!(self.folio.order() != 0) {
+            return;
+        }
         if self.order > 0 {
             // SAFETY: By the type invariants the `1 << order` pages starting at the folio are
             // aligned DAX pages of one `dev_pagemap`, which are not in use by anything else (they

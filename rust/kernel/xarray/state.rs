@@ -188,6 +188,47 @@ impl Mark {
     }
 }
 
+/// The order of a multi-index entry: it covers `1 << order` indices.
+///
+/// # Invariants
+///
+/// The order is below `BITS_PER_LONG`, and 0 unless the kernel has multi-index entries
+/// (`CONFIG_XARRAY_MULTI`): the orders `xas_set_order()` accepts.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::xarray::state::XaOrder;
+///
+/// assert_eq!(XaOrder::new(0), Some(XaOrder::ZERO));
+/// assert_eq!(XaOrder::new(usize::BITS), None);
+/// # #[cfg(CONFIG_XARRAY_MULTI)]
+/// assert_eq!(XaOrder::new(9).map(XaOrder::get), Some(9));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct XaOrder(u32);
+
+impl XaOrder {
+    /// Order 0: a single index.
+    pub const ZERO: XaOrder = XaOrder(0);
+
+    /// The order `order`, if the XArray can hold entries of that order.
+    #[inline]
+    pub const fn new(order: u32) -> Option<XaOrder> {
+        if order >= usize::BITS || (order > 0 && !cfg!(CONFIG_XARRAY_MULTI)) {
+            return None;
+        }
+        // INVARIANT: Checked above.
+        Some(XaOrder(order))
+    }
+
+    /// The order as a number.
+    #[inline]
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
 /// An XArray operation state (`struct xa_state`, the C `XA_STATE()`).
 ///
 /// It remembers an index (and an order, for multi-index entries) and where the last operation
@@ -254,10 +295,10 @@ impl<'a> XaState<'a> {
     /// Creates an operation state for the multi-index entry of `order` that covers `index`
     /// (`XA_STATE_ORDER()`): the index is rounded down to a multiple of `1 << order`.
     #[inline]
-    pub fn new_order(xa: &'a ValueXArray, index: usize, order: u32) -> Self {
+    pub fn new_order(xa: &'a ValueXArray, index: usize, order: XaOrder) -> Self {
         let mut xas = Self::new(xa, index);
         // Order 0 is what `new` set up; only larger orders need `xas_set_order`.
-        if order != 0 {
+        if order != XaOrder::ZERO {
             xas.set_order(index, order);
         }
         xas
@@ -276,6 +317,13 @@ impl<'a> XaState<'a> {
         unsafe { ValueXArray::from_raw(self.xas.xa) }
     }
 
+    /// The address of the XArray this state operates on, for code that must not keep a
+    /// reference to it (because the lock it releases was what kept the array alive).
+    #[inline]
+    pub(crate) fn xarray_ptr(&self) -> *mut bindings::xarray {
+        self.xas.xa
+    }
+
     /// Moves the state to `index` and restarts the walk (`xas_set`).
     #[inline]
     pub fn set(&mut self, index: usize) {
@@ -285,29 +333,29 @@ impl<'a> XaState<'a> {
 
     /// Moves the state to the entry of `order` covering `index` (`xas_set_order`).
     #[inline]
-    pub fn set_order(&mut self, index: usize, order: u32) {
+    pub fn set_order(&mut self, index: usize, order: XaOrder) {
+        let order = order.get();
         // `xas_set_order()` with multi-index entries, in Rust: through its helper the divisions
         // by `XA_CHUNK_SHIFT` were made at run time, where C folds them for a constant order.
         #[cfg(CONFIG_XARRAY_MULTI)]
         {
             // `XA_CHUNK_SHIFT` of `<linux/xarray.h>`.
             const XA_CHUNK_SHIFT: u32 = if cfg!(CONFIG_BASE_SMALL) { 4 } else { 6 };
-            self.xas.xa_index = if order < usize::BITS {
-                (index >> order) << order
-            } else {
-                0
-            };
-            // Both fit: `order` is below `BITS_PER_LONG` for any entry the XArray can hold, and
-            // `(1 << (order % XA_CHUNK_SHIFT)) - 1` below `XA_CHUNK_SIZE`.
+            // `order < usize::BITS` (type invariant of `XaOrder`), so neither shift overflows,
+            // `order - order % XA_CHUNK_SHIFT` fits a `u8`, and
+            // `(1 << (order % XA_CHUNK_SHIFT)) - 1` is below `XA_CHUNK_SIZE`.
+            self.xas.xa_index = (index >> order) << order;
             self.xas.xa_shift = (order - order % XA_CHUNK_SHIFT) as u8;
             self.xas.xa_sibs = ((1u32 << (order % XA_CHUNK_SHIFT)) - 1) as u8;
             self.xas.xa_node = XAS_RESTART;
         }
         #[cfg(not(CONFIG_XARRAY_MULTI))]
-        // SAFETY: `self.xas` is a valid state; `xas_set_order` only writes its fields.
-        unsafe {
-            bindings::xas_set_order(&mut self.xas, index, order)
-        };
+        {
+            // Without multi-index entries `XaOrder` is only ever 0, for which
+            // `xas_set_order()` is `xas_set()` (it `BUG()`s for any other order).
+            let _ = order;
+            self.set(index);
+        }
     }
 
     /// Restarts the walk at the same index (`xas_reset`). Needed after the lock was dropped,
@@ -701,14 +749,15 @@ mod tests {
         drop(g);
 
         // An order-9 entry covering 513 (512..1023) conflicts with the entry at 513.
-        let mut big = XaState::new_order(xa.xa(), 700, 9);
+        let order = XaOrder::new(9).ok_or(EINVAL)?;
+        let mut big = XaState::new_order(xa.xa(), 700, order);
         assert_eq!(big.index(), 512);
         let mut g = big.lock_irq();
         assert_eq!(g.find_conflict(), e);
         drop(g);
 
         // The order-9 range above it is free.
-        let mut free = XaState::new_order(xa.xa(), 1024, 9);
+        let mut free = XaState::new_order(xa.xa(), 1024, order);
         let mut g = free.lock_irq();
         assert!(g.find_conflict().is_null());
         Ok(())
