@@ -170,6 +170,8 @@ endif
 	@# inlines differently: a VM run from this checkout must not load it.
 	@echo '==> rebuilding rust_dax without clippy'
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+	@echo '==> compile-fail: misuses of the kernel crate that must not compile'
+	@$(LOCK_SHARED) env KDIR=$(KDIR) scripts/compile-fail.sh
 	@echo '==> checkpatch --strict: patches/'
 	@cd / && for p in $(CURDIR)/patches/*.patch; do [ -e "$$p" ] || continue; \
 		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q "$$p" || exit 1; done
