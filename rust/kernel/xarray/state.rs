@@ -496,6 +496,54 @@ impl<'s, 'a> XaLockIrqGuard<'s, 'a> {
         }))
     }
 
+    /// Replaces the value entry `old`, which the last walk of the state found at its position
+    /// (with [`load`](Self::load) or [`find_conflict`](Self::find_conflict)), with the value
+    /// entry `new`, in place: what [`store`](Self::store) does then, without the work that
+    /// has no effect then.
+    ///
+    /// `xas_store()` of a value entry over a value entry counts no entries and no values,
+    /// frees no node and changes no mark; for a state whose order spans several slots of the
+    /// node, it writes their sibling entries again, which they already are (an entry of that
+    /// order was stored there by such a state), and squashes their marks onto the first slot,
+    /// where they already are. So it only changes the slot of the entry, and so does this.
+    ///
+    /// Returns `false`, changing nothing, if the state is not at an entry, the entry there is
+    /// not `old`, or `old` or `new` is not a value entry: the caller then stores `new` with
+    /// [`store`](Self::store).
+    #[inline]
+    pub fn replace_value(&mut self, old: Entry, new: Entry) -> bool {
+        if !old.is_value() || !new.is_value() {
+            return false;
+        }
+        let xas = &self.xas.xas;
+        let node = xas.xa_node;
+        // `xas_invalid()`: the state is restarted, out of bounds or in error.
+        if node.addr() & 3 != 0 {
+            return false;
+        }
+        let slot: *mut *mut c_void = if node.is_null() {
+            // SAFETY: `xa` is valid (type invariants of `XaState`); this only computes the
+            // address of a field.
+            unsafe { &raw mut (*xas.xa).xa_head }
+        } else {
+            let offset = usize::from(xas.xa_offset);
+            // SAFETY: A valid state's node is a node of the array, alive while its lock is held
+            // (type invariant of `Self`), and `xa_offset` is below `XA_CHUNK_SIZE`; this only
+            // computes the address of a slot.
+            unsafe { (&raw mut (*node).slots).cast::<*mut c_void>().add(offset) }
+        };
+        // SAFETY: `slot` is a slot of the array, which is valid and only changed under the
+        // lock, which we hold; readers read it with `READ_ONCE()`/`rcu_dereference()`, so it
+        // is accessed atomically.
+        let slot = unsafe { core::sync::atomic::AtomicPtr::from_ptr(slot) };
+        if slot.load(core::sync::atomic::Ordering::Relaxed) != old.as_ptr() {
+            return false;
+        }
+        // `rcu_assign_pointer()`: lockless readers that see `new` see what was written before.
+        slot.store(new.as_ptr(), core::sync::atomic::Ordering::Release);
+        true
+    }
+
     /// Finds an entry that conflicts with storing an entry of the state's order
     /// (`xas_find_conflict`): returns the first present entry in the range, or
     /// [`Entry::NULL`] if there is none.
@@ -760,6 +808,70 @@ mod tests {
         let mut free = XaState::new_order(xa.xa(), 1024, order);
         let mut g = free.lock_irq();
         assert!(g.find_conflict().is_null());
+        Ok(())
+    }
+
+    /// `replace_value()` leaves the array as `store()` does, for entries of order 0 and of a
+    /// multi-index order, at the array's head and in nodes, with marks.
+    #[test]
+    fn replace_value_is_store() -> Result {
+        let order = XaOrder::new(9).ok_or(EINVAL)?;
+        let v = |x: usize| Entry::from_value(x).ok_or(EINVAL);
+        let a = TestXArray::new()?;
+        let b = TestXArray::new()?;
+        // A single entry at index 0 (the head), an order-0 entry in a node, and an order-9
+        // entry (several slots of a node) with a mark.
+        for xa in [a.xa(), b.xa()] {
+            store(&mut XaState::new(xa, 0), v(1)?)?;
+        }
+        let (mut sa, mut sb) = (XaState::new(a.xa(), 0), XaState::new(b.xa(), 0));
+        let mut ga = sa.lock_irq();
+        assert_eq!(ga.load(), v(1)?);
+        assert!(ga.replace_value(v(1)?, v(2)?));
+        drop(ga);
+        let mut gb = sb.lock_irq();
+        gb.store(v(2)?);
+        drop(gb);
+        for xa in [a.xa(), b.xa()] {
+            store(&mut XaState::new(xa, 7), v(3)?)?;
+            store(&mut XaState::new_order(xa, 1024, order), v(4)?)?;
+            let mut xas = XaState::new_order(xa, 1024, order);
+            let mut g = xas.lock_irq();
+            g.load();
+            g.set_mark(Mark::PAGECACHE_DIRTY);
+        }
+        for (index, old, new, order) in [(7, 3, 5, XaOrder::ZERO), (1024, 4, 6, order)] {
+            let mut xas = XaState::new_order(a.xa(), index, order);
+            let mut g = xas.lock_irq();
+            assert_eq!(g.find_conflict(), v(old)?);
+            assert!(g.replace_value(v(old)?, v(new)?));
+            // Not at `old` any more: nothing changes.
+            assert!(!g.replace_value(v(old)?, v(new + 100)?));
+            drop(g);
+            let mut xas = XaState::new_order(b.xa(), index, order);
+            let mut g = xas.lock_irq();
+            g.find_conflict();
+            g.store(v(new)?);
+        }
+        // An order-0 state inside the order-9 entry replaces the whole entry, as `store()`.
+        for (xa, replace) in [(a.xa(), true), (b.xa(), false)] {
+            let mut xas = XaState::new(xa, 1024 + 100);
+            let mut g = xas.lock_irq();
+            assert_eq!(g.load(), v(6)?);
+            if replace {
+                assert!(g.replace_value(v(6)?, v(8)?));
+            } else {
+                g.store(v(8)?);
+            }
+        }
+        let at = |xa: &ValueXArray, index| {
+            let mut xas = XaState::new(xa, index);
+            let mut g = xas.lock_irq();
+            (g.load(), g.get_mark(Mark::PAGECACHE_DIRTY))
+        };
+        for index in [0, 1, 7, 8, 1023, 1024, 1025, 1124, 1535, 1536] {
+            assert_eq!(at(a.xa(), index), at(b.xa(), index));
+        }
         Ok(())
     }
 
