@@ -129,7 +129,7 @@ impl<'a> DaxEntries<'a> {
             if let Some(e) = entry {
                 if order == EntryOrder::Pte && e.is_pmd() && !e.has_memory() {
                     // Make sure `e` remains valid while we drop the `i_pages` lock.
-                    g.store_locked(e);
+                    g.lock_found(e);
                     // Besides huge zero pages the only other thing that gets downgraded are
                     // empty entries which don't need to be unmapped.
                     if e.is_zero() {
@@ -152,7 +152,7 @@ impl<'a> DaxEntries<'a> {
 
             let locked = match entry {
                 Some(e) => {
-                    g.store_locked(e);
+                    g.lock_found(e);
                     Some(e)
                 }
                 None if !invalid => {
@@ -310,6 +310,17 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
         self.entries.mapping.nrpages_add(&self.g, delta)
     }
 
+    /// Locks `entry`, which the last walk found at the state's position: stores it with
+    /// `DAX_LOCKED` in its place (`dax_lock_entry()`), with
+    /// [`replace_value`](XaLockIrqGuard::replace_value), which leaves the array as
+    /// `xas_store()` does in that case, and with `xas_store()` if it cannot.
+    #[inline]
+    fn lock_found(&mut self, entry: DaxEntry) {
+        if !self.g.replace_value(entry.to_xa(), entry.locked().to_xa()) {
+            self.store_locked(entry);
+        }
+    }
+
     /// Stores `entry` with `DAX_LOCKED` at the index (`dax_lock_entry()`), returning the entry
     /// stored before; on failure the state records the error.
     #[inline]
@@ -333,7 +344,7 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
             _ => return None,
         };
         let xas = self.locked_state()?;
-        self.store_locked(e);
+        self.lock_found(e);
         self.error().ok()?;
         drop(self);
         // SAFETY: `e` was stored locked at the state's index, and the store succeeded.
@@ -361,7 +372,7 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
             Some(e) if !e.is_locked() => e,
             _ => return None,
         };
-        self.store_locked(e);
+        self.lock_found(e);
         self.error().ok()?;
         let index = self.index();
         let (mapping, xa) = (self.entries.mapping.as_ptr(), self.entries.xa.as_ptr());

@@ -185,6 +185,15 @@ impl<'a> LockedEntry<'a> {
         if crate::warn_on!(new_entry.order() != self.order) {
             return;
         }
+        let replace = shared || !old.has_memory();
+        // An entry with memory that stays, for a fault that does not dirty it (a read fault,
+        // or a write fault of a synchronous mapping): under the `i_pages` lock C only walks the
+        // state to the entry, and sets no mark (`write && shared` implies `replace`). Nothing
+        // changes, so the lock is not taken: the entry lock, which we hold, orders this fault
+        // with every other user of the entry as the `i_pages` lock would.
+        if !replace && !dirty {
+            return;
+        }
 
         if shared || (old.is_zero() && !new_entry.is_zero()) {
             // We are replacing a zero page with block mapping.
@@ -202,7 +211,7 @@ impl<'a> LockedEntry<'a> {
         let index = self.index();
         self.xas.reset();
         let mut g = self.xas.lock_irq();
-        if shared || old.is_zero() || old.is_empty() {
+        if replace {
             if old.has_memory() {
                 // SAFETY: `old` is the entry at the index, locked by us, and the `i_pages` lock
                 // is held; its pfn is DAX memory with `struct page`s while it is in `i_pages`
@@ -220,9 +229,12 @@ impl<'a> LockedEntry<'a> {
             }
             // Only swap our new entry in if the current one is a zero page or empty: a normal
             // PTE or PMD entry already in the tree is left alone.
-            let was = g
-                .store(new_entry.locked().to_xa())
-                .and_then(DaxEntry::from_xa);
+            let (old_xa, new_xa) = (old.locked().to_xa(), new_entry.locked().to_xa());
+            let was = if g.load() == old_xa && g.replace_value(old_xa, new_xa) {
+                Some(old.locked())
+            } else {
+                g.store(new_xa).and_then(DaxEntry::from_xa)
+            };
             crate::warn_on!(was != Some(old.locked()));
             self.entry = new_entry;
         } else {
@@ -337,10 +349,13 @@ impl Drop for LockedEntry<'_> {
         let xa = self.xas.xarray_ptr();
         let index = self.xas.index();
         let mut g = self.xas.lock_irq();
-        if crate::warn_on!(DaxEntry::from_xa(g.load()) != Some(entry.locked())) {
+        let locked = entry.locked().to_xa();
+        if crate::warn_on!(g.load() != locked) {
             return;
         }
-        g.store(entry.to_xa());
+        if !g.replace_value(locked, entry.to_xa()) {
+            g.store(entry.to_xa());
+        }
         drop(g);
         wake_entry_at(xa, index, entry, WakeMode::Next);
     }
