@@ -184,7 +184,7 @@ pub struct WaitEntry<'q, K: WakeKey> {
     key: Cell<Option<K>>,
     queue: Cell<*mut bindings::wait_queue_head>,
     // Invariant in `'q`: the queues of the entry are fixed by the caller of `with`.
-    _queue: PhantomData<fn(&'q WaitQueueHead<K>) -> &'q WaitQueueHead<K>>,
+    _queue: PhantomData<Cell<&'q ()>>,
     #[pin]
     _pin: PhantomPinned,
 }
