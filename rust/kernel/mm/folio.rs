@@ -368,10 +368,10 @@ impl<'a> DaxFolio<'a> {
     ///
     /// This is what `dax_associate_entry()` does for a folio that is not shared: it makes the
     /// folio a compound folio of the order of the entry ([`DaxFolio::init`]) and records the
-    /// owner. Warns if the folio already had a mapping.
+    /// owner. Warns (once) if the folio already had a mapping.
     #[inline]
     pub fn associate(&self, mapping: &AddressSpace, index: usize) {
-        crate::warn_on!(!self.folio.mapping_ptr().is_null());
+        crate::warn_on_once!(!self.folio.mapping_ptr().is_null());
         self.init();
         self.set_mapping(mapping.as_ptr());
         self.set_index(index);
@@ -381,11 +381,11 @@ impl<'a> DaxFolio<'a> {
     /// (`dax_folio_init()`).
     ///
     /// The folio must have been split back into order-0 pages when it was last released
-    /// ([`DaxFolio::put`]); it warns otherwise. For a PMD entry, makes the pages a compound folio
-    /// (`prep_compound_page()`).
+    /// ([`DaxFolio::put`]); it warns (once) otherwise. For a PMD entry, makes the pages a compound
+    /// folio (`prep_compound_page()`).
     #[inline]
     pub fn init(&self) {
-        crate::warn_on!(self.folio.order() != 0);
+        crate::warn_on_once!(self.folio.order() != 0);
         if self.order > 0 {
             // SAFETY: By the type invariants the `1 << order` pages starting at the folio are
             // aligned DAX pages of one `dev_pagemap`, which are not in use by anything else (they
@@ -403,7 +403,7 @@ impl<'a> DaxFolio<'a> {
                     )
                 };
             }
-            crate::warn_on!(self.folio.ref_count() != 0);
+            crate::warn_on_once!(self.folio.ref_count() != 0);
         }
     }
 
@@ -411,7 +411,7 @@ impl<'a> DaxFolio<'a> {
     ///
     /// For a shared folio, decrements the share count. When no file is left (or the folio was
     /// not shared), clears the mapping and index and splits the folio back into order-0 pages
-    /// (`dax_folio_reset_order()`), warning if any of them still has references.
+    /// (`dax_folio_reset_order()`), warning (once) if any of them still has references.
     ///
     /// Returns the number of files still sharing the folio.
     pub fn put(&self) -> usize {
@@ -439,7 +439,7 @@ impl<'a> DaxFolio<'a> {
                 // order-0 folios of their own.
                 unsafe { Folio::from_raw(bindings::folio_page(self.folio.as_ptr(), i).cast()) }
             };
-            crate::warn_on!(page.ref_count() != 0);
+            crate::warn_on_once!(page.ref_count() != 0);
         }
         0
     }
