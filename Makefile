@@ -27,6 +27,9 @@ OWN_KERNEL := 1
 endif
 
 SUITES ?=
+# mem: the memmap= pmem devices as the kernel makes them (the memmap in
+# RAM); dev: made fsdax namespaces with the memmap on the device (ndctl -M dev).
+PMEM_MAP ?= mem
 LINT_C := dax/fault_api.c include/rust_dax.h $(filter-out %.mod.c,$(wildcard tests/modules/*/*.c))
 TIMEOUT ?= $(if $(filter 1,$(DEBUG)),3600,1200)
 DURATION ?= 120
@@ -60,6 +63,7 @@ help:
 	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
+	@echo 'PMEM_MAP=dev   make check: the pmem devices as fsdax namespaces with the memmap on the device'
 
 deps:
 	@scripts/deps.sh
@@ -125,7 +129,7 @@ progs: $(PROGS)
 build: module client progs
 
 check: build
-	@KDIR=$(KDIR) scripts/check.sh --timeout $(TIMEOUT) $(SUITES)
+	@KDIR=$(KDIR) PMEM_MAP=$(PMEM_MAP) scripts/check.sh --timeout $(TIMEOUT) $(SUITES)
 
 run: build
 	@KDIR=$(KDIR) scripts/run.sh
