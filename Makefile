@@ -42,7 +42,7 @@ CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 LDLIBS_pmem2_client := -lpmem2
 
 .PHONY: all help deps deps-xfstests kernel kconfig-check module client progs build check run \
-	bench profile stress shell lint fmt clean kselftest xfstests
+	bench profile stress shell lint build-check fmt clean kselftest xfstests
 
 all: build
 
@@ -61,6 +61,7 @@ help:
 	@echo 'make module    build dax/ into rust_dax.ko against KDIR=$(KDIR)'
 	@echo 'make client    build the C test module $(CLIENT) (uses rust_dax.ko)'
 	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
+	@echo 'make build-check  a kernel without tracepoints, and the modules against it'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
 	@echo 'PMEM_MAP=dev   make check: the pmem devices as fsdax namespaces with the memmap on the device'
@@ -183,6 +184,11 @@ endif
 	@echo '==> kernel-doc: C of the module and the test module'
 	@$(KDIR)/source/scripts/kernel-doc -none -Wall -Werror $(LINT_C)
 	@echo '==> ok: lint'
+
+# Configurations the tests do not boot must still build: a kernel without
+# tracepoints (its own build directory in the cache) and the modules.
+build-check: deps
+	@scripts/build-check.sh
 
 clean:
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR) clean
