@@ -27,6 +27,9 @@ OWN_KERNEL := 1
 endif
 
 SUITES ?=
+# mem: the memmap= pmem devices as the kernel makes them (the memmap in
+# RAM); dev: made fsdax namespaces with the memmap on the device (ndctl -M dev).
+PMEM_MAP ?= mem
 LINT_C := dax/fault_api.c include/rust_dax.h $(filter-out %.mod.c,$(wildcard tests/modules/*/*.c))
 TIMEOUT ?= $(if $(filter 1,$(DEBUG)),3600,1200)
 DURATION ?= 120
@@ -39,7 +42,7 @@ CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 LDLIBS_pmem2_client := -lpmem2
 
 .PHONY: all help deps deps-xfstests kernel kconfig-check module client progs build check run \
-	bench profile stress shell lint fmt clean kselftest xfstests
+	bench profile stress shell lint build-check fmt clean kselftest xfstests
 
 all: build
 
@@ -58,8 +61,10 @@ help:
 	@echo 'make module    build dax/ into rust_dax.ko against KDIR=$(KDIR)'
 	@echo 'make client    build the C test module $(CLIENT) (uses rust_dax.ko)'
 	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
+	@echo 'make build-check  a kernel without tracepoints, and the modules against it'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
+	@echo 'PMEM_MAP=dev   make check: the pmem devices as fsdax namespaces with the memmap on the device'
 
 deps:
 	@scripts/deps.sh
@@ -125,7 +130,7 @@ progs: $(PROGS)
 build: module client progs
 
 check: build
-	@KDIR=$(KDIR) scripts/check.sh --timeout $(TIMEOUT) $(SUITES)
+	@KDIR=$(KDIR) PMEM_MAP=$(PMEM_MAP) scripts/check.sh --timeout $(TIMEOUT) $(SUITES)
 
 run: build
 	@KDIR=$(KDIR) scripts/run.sh
@@ -181,6 +186,11 @@ endif
 	@echo '==> kernel-doc: C of the module and the test module'
 	@$(KDIR)/source/scripts/kernel-doc -none -Wall -Werror $(LINT_C)
 	@echo '==> ok: lint'
+
+# Configurations the tests do not boot must still build: a kernel without
+# tracepoints (its own build directory in the cache) and the modules.
+build-check: deps
+	@scripts/build-check.sh
 
 clean:
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR) clean

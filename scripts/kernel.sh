@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kernel.sh [FLAVOUR]: fetch, patch, configure and build the kernel.
-# FLAVOUR is "default" (scripts/kconfig/base.config) or "debug" (base plus
-# scripts/kconfig/debug.config), each in its own build directory in the
-# cache.  Prints the build directory.
+# FLAVOUR is "default" (scripts/kconfig/base.config), "debug" (base plus
+# scripts/kconfig/debug.config) or "notrace" (base plus
+# scripts/kconfig/notrace.config: no tracepoints, for make build-check),
+# each in its own build directory in the cache.  Prints the build
+# directory.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -14,7 +16,8 @@ FRAGMENTS=("$TOP/scripts/kconfig/base.config")
 case $FLAVOUR in
 default) ;;
 debug) FRAGMENTS+=("$TOP/scripts/kconfig/debug.config") ;;
-*) die "unknown kernel flavour '$FLAVOUR' (default or debug)" ;;
+notrace) FRAGMENTS+=("$TOP/scripts/kconfig/notrace.config") ;;
+*) die "unknown kernel flavour '$FLAVOUR' (default, debug or notrace)" ;;
 esac
 
 for t in gcc make flex bison bc rustc bindgen git; do
@@ -40,15 +43,27 @@ kmake() { make -s -C "$SRC" O="$OUT" -j"$JOBS" "$@"; }
 # Configure when an option of the fragments is not in .config (or no
 # finished config exists).  A build with more options than the fragments ask
 # for is kept: checkouts sharing this cache may be at different revisions of
-# the fragments, and must not reconfigure the kernel back and forth.
+# the fragments, and must not reconfigure the kernel back and forth.  A
+# later fragment overrides an option of an earlier one; "# CONFIG_X is not
+# set" asks that X be off, also one that other options select (the check
+# then names it).
 frag=$OUT/rust-dax.config
-cat "${FRAGMENTS[@]}" >"$frag.new"
+awk 'match($0, /^CONFIG_[A-Za-z0-9_]+=/) { sym = substr($0, 1, RLENGTH - 1) }
+	/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { sym = $2 }
+	sym != "" { if (!(sym in val)) order[n++] = sym; val[sym] = $0; sym = "" }
+	END { for (i = 0; i < n; i++) print val[order[i]] }' \
+	"${FRAGMENTS[@]}" >"$frag.new"
 wanted_missing() {
-	local line
+	local line sym
 	while IFS= read -r line; do
 		case $line in
 		CONFIG_*=*)
 			grep -qxF "$line" "$OUT/.config" || echo "$line"
+			;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			! grep -q "^$sym=" "$OUT/.config" || echo "$line"
 			;;
 		esac
 	done <"$frag.new"

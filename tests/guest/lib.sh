@@ -109,6 +109,25 @@ mkfs_mount() {
 	mount -t "$fs" -o "dax$opts" "$dev" "$dir"
 }
 
+# pmem_map_dev DEV...: make the namespace of each pmem DEV an fsdax
+# namespace with its memmap (struct pages) on the device, ndctl's -M dev;
+# the block device keeps its name.
+pmem_map_dev() {
+	local dev ns json
+	for dev in "$@"; do
+		ns=$(ndctl list -N | python3 -c 'import json, sys
+for n in json.load(sys.stdin):
+    if n.get("blockdev") == sys.argv[1]: print(n["dev"])' "${dev#/dev/}")
+		[ -n "$ns" ] || { echo "no namespace for $dev"; return 1; }
+		json=$(ndctl create-namespace -f -e "$ns" -m fsdax -M dev) || return 1
+		echo "$json"
+		echo "$json" | python3 -c 'import json, sys
+n = json.load(sys.stdin)
+sys.exit(not (n["mode"] == "fsdax" and n["map"] == "dev" and n["blockdev"] == sys.argv[1]))' \
+			"${dev#/dev/}" || { echo "$dev: not fsdax -M dev"; return 1; }
+	done
+}
+
 remount() {
 	local fs=$1 dev=$2 dir=$3
 	umount "$dir" && mount -t "$fs" -o dax "$dev" "$dir"

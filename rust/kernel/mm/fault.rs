@@ -11,7 +11,10 @@
 
 use crate::{
     bindings,
-    error::{code::ENOMEM, Error},
+    error::{
+        code::{EHWPOISON, ENOMEM},
+        Error,
+    },
     fs::{address_space::AddressSpace, File},
     impl_flags,
     mm::{folio::Folio, memory_model, virt::VmaRef, Mm},
@@ -35,8 +38,11 @@ use core::ops::{BitAnd, BitOr, BitOrAssign};
 /// assert!(!ret.is_error());
 /// assert_eq!(ret & !VmFaultResult::MAJOR, VmFaultResult::NOPAGE);
 ///
-/// // `vmf_error()`: `-ENOMEM` becomes `VM_FAULT_OOM`, anything else `VM_FAULT_SIGBUS`.
+/// // `vmf_error()`: `-ENOMEM` becomes `VM_FAULT_OOM`, `-EHWPOISON` (a media error)
+/// // `VM_FAULT_HWPOISON`, anything else `VM_FAULT_SIGBUS`.
 /// assert_eq!(VmFaultResult::from_error(ENOMEM), VmFaultResult::OOM);
+/// assert_eq!(VmFaultResult::from_error(EHWPOISON), VmFaultResult::HWPOISON);
+/// assert!(VmFaultResult::from_error(EHWPOISON).is_error());
 /// assert_eq!(VmFaultResult::from_error(EIO), VmFaultResult::SIGBUS);
 /// assert!(VmFaultResult::from_error(EIO).is_error());
 /// assert!(VmFaultResult::ERROR.contains(VmFaultResult::OOM | VmFaultResult::SIGBUS));
@@ -96,11 +102,17 @@ impl VmFaultResult {
     }
 
     /// Converts an error to a fault result, as `vmf_error()` does: `VM_FAULT_OOM` for `ENOMEM`,
-    /// `VM_FAULT_SIGBUS` for anything else.
+    /// `VM_FAULT_HWPOISON` for `EHWPOISON`, `VM_FAULT_SIGBUS` for anything else.
+    ///
+    /// `EHWPOISON` is a media error (e.g. `direct_access` of a range in a pmem device's bad
+    /// blocks): the task gets `SIGBUS` with `BUS_MCEERR_AR` at the page, as from a machine check,
+    /// rather than `BUS_ADRERR`.
     #[inline]
     pub fn from_error(err: Error) -> Self {
         if err == ENOMEM {
             Self::OOM
+        } else if err == EHWPOISON {
+            Self::HWPOISON
         } else {
             Self::SIGBUS
         }

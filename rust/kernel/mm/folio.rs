@@ -371,10 +371,10 @@ impl<'a> DaxFolio<'a> {
     /// owner.
     ///
     /// A folio that already has a mapping belongs to a file, and may be mapped: `fs/dax.c` warns
-    /// and takes it over anyway; this warns and leaves it alone.
+    /// (once) and takes it over anyway; this warns (once) and leaves it alone.
     #[inline]
     pub fn associate(&self, mapping: &AddressSpace, index: usize) {
-        if crate::warn_on!(!self.folio.mapping_ptr().is_null()) {
+        if crate::warn_on_once!(!self.folio.mapping_ptr().is_null()) {
             return;
         }
         self.init();
@@ -388,10 +388,10 @@ impl<'a> DaxFolio<'a> {
     /// The folio must have been split back into order-0 pages when it was last released
     /// ([`DaxFolio::put`]). For a PMD entry, makes the pages a compound folio
     /// (`prep_compound_page()`). A folio that is still compound may be in use: `fs/dax.c` warns
-    /// and makes it compound again; this warns and leaves it alone.
+    /// (once) and makes it compound again; this warns (once) and leaves it alone.
     #[inline]
     fn init(&self) {
-        if crate::warn_on!(self.folio.order() != 0) {
+        if crate::warn_on_once!(self.folio.order() != 0) {
             return;
         }
         if self.order > 0 {
@@ -411,7 +411,7 @@ impl<'a> DaxFolio<'a> {
                     )
                 };
             }
-            crate::warn_on!(self.folio.ref_count() != 0);
+            crate::warn_on_once!(self.folio.ref_count() != 0);
         }
     }
 
@@ -419,7 +419,7 @@ impl<'a> DaxFolio<'a> {
     ///
     /// For a shared folio, decrements the share count. When no file is left (or the folio was
     /// not shared), clears the mapping and index and splits the folio back into order-0 pages
-    /// (`dax_folio_reset_order()`), warning if any of them still has references.
+    /// (`dax_folio_reset_order()`), warning (once) if any of them still has references.
     ///
     /// Returns the number of files still sharing the folio.
     pub fn put(&self) -> usize {
@@ -447,7 +447,7 @@ impl<'a> DaxFolio<'a> {
                 // order-0 folios of their own.
                 unsafe { Folio::from_raw(bindings::folio_page(self.folio.as_ptr(), i).cast()) }
             };
-            crate::warn_on!(page.ref_count() != 0);
+            crate::warn_on_once!(page.ref_count() != 0);
         }
         0
     }
