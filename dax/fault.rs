@@ -149,7 +149,7 @@ fn fill_cow_page(iter: &IomapIter<'_>, cow: CowPage<'_>) -> VmFaultResult {
             }
         }
         _ => {
-            kernel::warn_on!(true);
+            kernel::warn_on_once!(true);
             return fault_return(Err(EIO));
         }
     };
@@ -219,7 +219,7 @@ fn fault_iter(
 
     let shared = iomap.flags().contains(IomapMapFlag::Shared);
     if kind != Some(IomapType::Mapped) && !shared {
-        kernel::warn_on!(true);
+        kernel::warn_on_once!(true);
         if pmd {
             Stats::inc(&STATS.pmd_fallback_iomap);
             return VmFaultResult::FALLBACK;
@@ -254,7 +254,7 @@ fn fault_iter(
     if is_synchronous(fault, iter) {
         // `dax_fault_synchronous_pfnp()`: the caller inserts the pfn after fsync.
         let Some(pfnp) = pfnp else {
-            kernel::warn_on!(true);
+            kernel::warn_on_once!(true);
             return VmFaultResult::SIGBUS;
         };
         *pfnp = pfn.pfn();
@@ -336,7 +336,7 @@ fn pte_fault(
                 Err(e) => break Err(e),
             }
             if iter.length() < PAGE_SIZE as u64 {
-                kernel::warn_on!(true); // Filesystem corruption?
+                kernel::warn_on_once!(true); // Filesystem corruption?
                 iter.set_status(EIO);
                 continue;
             }
@@ -547,7 +547,7 @@ fn insert_pfn_mkwrite(vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
     g.set_mark(Mark::PAGECACHE_DIRTY);
     let Some(entry) = g.lock_entry() else {
         // The entry just found, unlocked, under the same lock: not reached.
-        kernel::warn_on!(true);
+        kernel::warn_on_once!(true);
         return VmFaultResult::NOPAGE;
     };
     let ret = entry.insert_mkwrite(vmf, pfn);

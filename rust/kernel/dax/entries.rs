@@ -287,7 +287,7 @@ impl<'s, 'a> DaxXaGuard<'s, 'a> {
         } else if let Some(d) = DaxEntry::from_xa(e) {
             Lookup::Entry(d)
         } else {
-            crate::warn_on!(true);
+            crate::warn_on_once!(true);
             Lookup::Invalid
         }
     }

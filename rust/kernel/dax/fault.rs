@@ -164,7 +164,7 @@ pub mod builtin {
         iomap_errp: IomapErrOut<'_>,
     ) -> VmFaultResult {
         // The C code fills and maps the page of a copy-on-write fault: once.
-        if crate::warn_on!(fault.vmf.is_cow() && fault.cow_taken.replace(true)) {
+        if crate::warn_on_once!(fault.vmf.is_cow() && fault.cow_taken.replace(true)) {
             return VmFaultResult::SIGBUS;
         }
         let pfnp = pfnp.map_or(core::ptr::null_mut(), core::ptr::from_mut);

@@ -182,7 +182,7 @@ impl<'a> LockedEntry<'a> {
         let old = self.entry;
         let new_entry = new.entry();
         let shared = new.is_shared();
-        if crate::warn_on!(new_entry.order() != self.order) {
+        if crate::warn_on_once!(new_entry.order() != self.order) {
             return;
         }
         let replace = shared || !old.has_memory();
@@ -235,7 +235,7 @@ impl<'a> LockedEntry<'a> {
             } else {
                 g.store(new_xa).and_then(DaxEntry::from_xa)
             };
-            crate::warn_on!(was != Some(old.locked()));
+            crate::warn_on_once!(was != Some(old.locked()));
             self.entry = new_entry;
         } else {
             g.load(); // Walk the state.
@@ -255,7 +255,7 @@ impl<'a> LockedEntry<'a> {
     fn fault_offset(&self, vmf: &VmFault) -> Option<usize> {
         let nr = 1usize << self.entry.order().get();
         let offset = vmf.pgoff().wrapping_sub(self.index() & !(nr - 1));
-        if crate::warn_on!(!self.entry.has_memory() || offset >= nr) {
+        if crate::warn_on_once!(!self.entry.has_memory() || offset >= nr) {
             return None;
         }
         Some(offset)
@@ -272,7 +272,7 @@ impl<'a> LockedEntry<'a> {
             && pfn.order() == EntryOrder::Pmd
             && pfn.pfn() == self.entry.pfn()
             && self.fault_offset(vmf).is_some();
-        if crate::warn_on!(!ok) {
+        if crate::warn_on_once!(!ok) {
             return VmFaultResult::FALLBACK;
         }
         // SAFETY: The entry is locked and has memory of the faulting file, of which `pfn` is
@@ -290,7 +290,7 @@ impl<'a> LockedEntry<'a> {
         let ok = self
             .fault_offset(vmf)
             .is_some_and(|o| pfn.pfn() == self.entry.pfn().wrapping_add(o));
-        if crate::warn_on!(!ok) {
+        if crate::warn_on_once!(!ok) {
             return VmFaultResult::SIGBUS;
         }
         // SAFETY: The entry is locked and has memory of the faulting file; `pfn` is its page at
@@ -312,7 +312,7 @@ impl<'a> LockedEntry<'a> {
             && self.entry.order() == self.order
             && self.fault_offset(vmf).is_some()
             && pfn.pfn() == self.entry.pfn();
-        if crate::warn_on!(!ok) {
+        if crate::warn_on_once!(!ok) {
             return VmFaultResult::SIGBUS;
         }
         // SAFETY: `pfn` is the memory of this locked entry with memory, at the faulting index
@@ -336,13 +336,15 @@ impl<'a> LockedEntry<'a> {
 impl Drop for LockedEntry<'_> {
     /// `dax_unlock_entry()`.
     ///
-    /// `fs/dax.c` `BUG()`s if the entry is not locked in the tree. By the type invariants it
-    /// is; if it is not, the lock protocol was broken elsewhere, and this warns and leaves the
-    /// tree alone rather than stopping the kernel in the middle of a page fault or of
-    /// memory-failure handling.
+    /// `fs/dax.c` has two `BUG_ON()`s here. The first, a locked entry to store, cannot
+    /// happen: this stores the entry with its lock bit cleared. The second fires if the entry
+    /// is not locked in the tree. By the type invariants it is; if it is not, the lock protocol
+    /// was broken elsewhere, and this warns (once) and leaves the tree alone rather than
+    /// stopping the kernel in the middle of a page fault or of memory-failure handling, with
+    /// `mmap_lock` or a filesystem lock held.
     #[inline]
     fn drop(&mut self) {
-        let entry = self.entry;
+        let entry = self.entry.unlocked();
         self.xas.reset();
         // After the store below, nothing keeps the address space alive: the waker only uses the
         // XArray's address, as `dax_wake_entry()` does.
@@ -350,7 +352,7 @@ impl Drop for LockedEntry<'_> {
         let index = self.xas.index();
         let mut g = self.xas.lock_irq();
         let locked = entry.locked().to_xa();
-        if crate::warn_on!(g.load() != locked) {
+        if crate::warn_on_once!(g.load() != locked) {
             return;
         }
         if !g.replace_value(locked, entry.to_xa()) {
@@ -375,8 +377,8 @@ fn associate(
         if has_mapping {
             folio.make_shared();
         }
-        crate::warn_on!(folio.share() == 0);
-        crate::warn_on!(entry.order().get() != folio.folio().order());
+        crate::warn_on_once!(folio.share() == 0);
+        crate::warn_on_once!(entry.order().get() != folio.folio().order());
         folio.add_share();
     } else {
         folio.associate(mapping, index);

@@ -130,7 +130,7 @@ impl<'a> EntryLock<'a> {
             }
             EntryLock::Failed => true,
         };
-        if crate::warn_on!(!ok) {
+        if crate::warn_on_once!(!ok) {
             return EntryLock::Failed;
         }
         self
@@ -141,7 +141,7 @@ impl<'a> EntryLock<'a> {
     /// [`EntryLock::Failed`].
     pub(crate) fn of_mapping_index(self, mapping: &AddressSpace, index: usize) -> Self {
         if let EntryLock::Locked(e) = &self {
-            if crate::warn_on!(
+            if crate::warn_on_once!(
                 e.order() != EntryOrder::Pte
                     || e.index() != index
                     || !core::ptr::eq(e.mapping(), mapping)

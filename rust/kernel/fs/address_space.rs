@@ -132,7 +132,7 @@ impl AddressSpace {
         // SAFETY: By the type invariants the address space is valid; this only computes the
         // address of a field.
         let i_pages = unsafe { &raw mut (*self.as_ptr()).i_pages };
-        if crate::warn_on!(!core::ptr::eq(locked.state().xarray().as_ptr(), i_pages)) {
+        if crate::warn_on_once!(!core::ptr::eq(locked.state().xarray().as_ptr(), i_pages)) {
             return;
         }
         // SAFETY: By the type invariants the address space is valid; this only computes the

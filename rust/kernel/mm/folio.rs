@@ -358,7 +358,7 @@ impl<'a> DaxFolio<'a> {
     /// Warns and does nothing if the folio is not shared.
     #[inline]
     pub fn add_share(&self) {
-        if crate::warn_on!(!self.is_shared()) {
+        if crate::warn_on_once!(!self.is_shared()) {
             return;
         }
         self.set_index(self.share().wrapping_add(1));
