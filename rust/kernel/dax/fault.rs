@@ -39,6 +39,31 @@ pub struct DaxFault<'a> {
 }
 
 impl<'a> DaxFault<'a> {
+    /// Describes the fault `vmf` of a DAX file, to be served with the iomap operations `ops`.
+    ///
+    /// Returns `None` if the faulting VMA maps no file.
+    ///
+    /// # Safety
+    ///
+    /// `vmf` is the fault being handled by the caller, valid for `'a`. `ops` are the iomap
+    /// operations of the filesystem of the faulting file, valid for `'a`, and the caller holds
+    /// the locks they need (against truncation and hole punching, as `dax_iomap_fault()`
+    /// requires) for `'a`.
+    #[inline]
+    pub unsafe fn from_raw(
+        vmf: *mut bindings::vm_fault,
+        ops: *const bindings::iomap_ops,
+    ) -> Option<Self> {
+        // SAFETY: The caller guarantees that `vmf` is valid for `'a`.
+        let vmf = unsafe { VmFault::from_raw(vmf) };
+        let mapping = vmf.mapping()?;
+        // SAFETY: The caller guarantees that `ops` are valid for `'a`.
+        let ops = unsafe { IomapOps::from_raw(ops) };
+        // INVARIANT: The caller guarantees that `ops` are the operations of the filesystem of
+        // `mapping`'s host and that the locks they need are held for `'a`.
+        Some(DaxFault { vmf, mapping, ops })
+    }
+
     /// The fault.
     #[inline]
     pub fn vmf(&self) -> &'a VmFault {
