@@ -27,7 +27,9 @@ OWN_KERNEL := 1
 endif
 
 SUITES ?=
-LINT_C := dax/fault_api.c include/rust_dax.h $(filter-out %.mod.c,$(wildcard tests/modules/*/*.c))
+LINT_C := include/rust_dax.h $(filter-out %.mod.c,$(wildcard tests/modules/*/*.c))
+# Rust sources of the checkout, without what kbuild generates (dax/Kbuild).
+RUST_SRC = $(shell find dax rust -name '*.rs' ! -name '*_generated.rs')
 TIMEOUT ?= $(if $(filter 1,$(DEBUG)),3600,1200)
 DURATION ?= 120
 PROFILE_FS ?= ext4
@@ -149,10 +151,10 @@ shell: build
 	@scripts/vm.sh --kernel $(KDIR) --shell
 
 fmt:
-	@rustfmt --edition 2021 $(shell find dax rust -name '*.rs')
+	@rustfmt --edition 2021 $(RUST_SRC)
 
 lint: kernel
-	@rustfmt --edition 2021 --check $(shell find dax rust -name '*.rs')
+	@rustfmt --edition 2021 --check $(RUST_SRC)
 	@echo '==> clippy: rust_dax'
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
 	@! grep -q '^warning\|^error\|^ERROR' $(CACHE)/clippy-module.log
