@@ -58,7 +58,7 @@ help:
 	@echo 'make deps-xfstests  install what running fstests needs (not fstests)'
 	@echo 'make kernel    fetch, patch, configure and build Linux $(shell . scripts/kernel.version; echo $$KERNEL_DEB_VERSION)'
 	@echo 'make module    build dax/ into rust_dax.ko against KDIR=$(KDIR)'
-	@echo 'make client    build the C test module $(CLIENT) (uses rust_dax.ko)'
+	@echo 'make client    build the C test modules $(CLIENT) and $(NONGPL) (use rust_dax.ko)'
 	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
@@ -97,6 +97,7 @@ kconfig-check: kernel
 		echo '==> kernel configuration changed: rebuilding the modules from scratch'; \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR) clean; \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean; \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) clean; \
 		cp $(KDIR)/include/config/auto.conf $(KCONFIG_USED); }
 
 module: kconfig-check
@@ -105,9 +106,20 @@ module: kconfig-check
 # The C test module that uses the fault API of rust_dax.ko, built the way
 # an out-of-tree user would be: against rust_dax's Module.symvers.
 CLIENT := tests/modules/dax_client
+# A module without a GPL licence that uses the GPL-only exports: built like
+# the client, modpost must refuse it (its output is kept for the client
+# suite); the copy the suite must fail to load is built without rust_dax's
+# Module.symvers, its uses of the exports left unresolved.
+NONGPL := tests/modules/dax_nongpl
 client: module
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules \
+		>$(NONGPL)/modpost.log 2>&1; echo "exit status $$?" >>$(NONGPL)/modpost.log
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) \
+		KBUILD_MODPOST_WARN=1 modules >$(NONGPL)/unresolved.log 2>&1 || \
+		{ cat $(NONGPL)/unresolved.log; exit 1; }
 
 SELFTEST := tests/selftests/rust_dax
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h $(SELFTEST)/*.h)
@@ -185,6 +197,8 @@ endif
 clean:
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR) clean
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) clean
+	rm -f $(NONGPL)/*.log
 	rm -rf tests/bin $(KCONFIG_USED)
 
 endif
