@@ -30,7 +30,9 @@ SUITES ?=
 # mem: the memmap= pmem devices as the kernel makes them (the memmap in
 # RAM); dev: made fsdax namespaces with the memmap on the device (ndctl -M dev).
 PMEM_MAP ?= mem
-LINT_C := dax/fault_api.c include/rust_dax.h $(filter-out %.mod.c,$(wildcard tests/modules/*/*.c))
+LINT_C := include/rust_dax.h $(filter-out %.mod.c,$(wildcard tests/modules/*/*.c))
+# Rust sources of the checkout, without what kbuild generates (dax/Kbuild).
+RUST_SRC = $(shell find dax rust -name '*.rs' ! -name '*_generated.rs')
 TIMEOUT ?= $(if $(filter 1,$(DEBUG)),3600,1200)
 DURATION ?= 120
 PROFILE_FS ?= ext4
@@ -59,7 +61,7 @@ help:
 	@echo 'make deps-xfstests  install what running fstests needs (not fstests)'
 	@echo 'make kernel    fetch, patch, configure and build Linux $(shell . scripts/kernel.version; echo $$KERNEL_DEB_VERSION)'
 	@echo 'make module    build dax/ into rust_dax.ko against KDIR=$(KDIR)'
-	@echo 'make client    build the C test module $(CLIENT) (uses rust_dax.ko)'
+	@echo 'make client    build the C test modules $(CLIENT) and $(NONGPL) (use rust_dax.ko)'
 	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
 	@echo 'make build-check  a kernel without tracepoints, and the modules against it'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
@@ -100,6 +102,7 @@ kconfig-check: kernel
 		echo '==> kernel configuration changed: rebuilding the modules from scratch'; \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR) clean; \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean; \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) clean; \
 		cp $(KDIR)/include/config/auto.conf $(KCONFIG_USED); }
 
 module: kconfig-check
@@ -108,9 +111,20 @@ module: kconfig-check
 # The C test module that uses the fault API of rust_dax.ko, built the way
 # an out-of-tree user would be: against rust_dax's Module.symvers.
 CLIENT := tests/modules/dax_client
+# A module without a GPL licence that uses the GPL-only exports: built like
+# the client, modpost must refuse it (its output is kept for the client
+# suite); the copy the suite must fail to load is built without rust_dax's
+# Module.symvers, its uses of the exports left unresolved.
+NONGPL := tests/modules/dax_nongpl
 client: module
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules \
+		>$(NONGPL)/modpost.log 2>&1; echo "exit status $$?" >>$(NONGPL)/modpost.log
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) \
+		KBUILD_MODPOST_WARN=1 modules >$(NONGPL)/unresolved.log 2>&1 || \
+		{ cat $(NONGPL)/unresolved.log; exit 1; }
 
 SELFTEST := tests/selftests/rust_dax
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h $(SELFTEST)/*.h)
@@ -154,10 +168,10 @@ shell: build
 	@scripts/vm.sh --kernel $(KDIR) --shell
 
 fmt:
-	@rustfmt --edition 2021 $(shell find dax rust -name '*.rs')
+	@rustfmt --edition 2021 $(RUST_SRC)
 
 lint: kernel
-	@rustfmt --edition 2021 --check $(shell find dax rust -name '*.rs')
+	@rustfmt --edition 2021 --check $(RUST_SRC)
 	@echo '==> clippy: rust_dax'
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
 	@! grep -q '^warning\|^error\|^ERROR' $(CACHE)/clippy-module.log
@@ -195,6 +209,8 @@ build-check: deps
 clean:
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR) clean
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) clean
+	rm -f $(NONGPL)/*.log
 	rm -rf tests/bin $(KCONFIG_USED)
 
 endif

@@ -21,7 +21,9 @@ use kernel::{
     prelude::*,
 };
 
+mod bindings;
 mod fault;
+mod fault_api;
 mod lock;
 mod stats;
 mod switch;

@@ -7,8 +7,8 @@
 //! [`entries`]; a locked entry ([`locked`]) is the only way to change an entry or map its
 //! memory, and whoever finds an entry locked sleeps on the queues of [`wait`], which are shared
 //! with `fs/dax.c`. [`memory_failure`] has the entry locks of memory-failure handling.
-//! [`fault`] lets a module provide the fault paths of `fs/dax.c`, and [`trace`] fire their
-//! events.
+//! [`fault`] lets a module provide the fault paths of `fs/dax.c`, [`fault_api`] export
+//! `__dax_fault()` and `dax_fault()`, and [`trace`] fire the fault paths' events.
 //!
 //! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
 
@@ -16,6 +16,7 @@ pub mod device;
 pub mod entries;
 pub mod entry;
 pub mod fault;
+pub mod fault_api;
 pub mod locked;
 pub mod memory_failure;
 pub mod pfn;

@@ -38,7 +38,8 @@ use core::{cell::Cell, marker::PhantomData};
 /// `ops` are the iomap operations of the filesystem of `mapping`'s host, passed by that
 /// filesystem to `dax_iomap_fault()` for this fault, and the filesystem holds the locks they
 /// need (against truncation and hole punching, as `dax_iomap_fault()` requires) until the fault
-/// handler returns. `cow_taken` is set once the page of a copy-on-write fault was handed out.
+/// handler returns. Until `cow_taken` is set, nobody has taken the page of a copy-on-write
+/// fault `vmf`; it is set once the page is handed out, or handed to C code that takes it.
 pub struct DaxFault<'a> {
     vmf: &'a VmFault,
     mapping: &'a AddressSpace,
@@ -47,6 +48,38 @@ pub struct DaxFault<'a> {
 }
 
 impl<'a> DaxFault<'a> {
+    /// Describes the fault `vmf` of a DAX file, to be served with the iomap operations `ops`.
+    ///
+    /// Returns `None` if the faulting VMA maps no file.
+    ///
+    /// # Safety
+    ///
+    /// `vmf` is the fault being handled by the caller, valid for `'a`. `ops` are the iomap
+    /// operations of the filesystem of the faulting file, valid for `'a`, and the caller holds
+    /// the locks they need (against truncation and hole punching, as `dax_iomap_fault()`
+    /// requires) for `'a`. If `vmf` is a copy-on-write fault, its page has not been taken, and
+    /// is only taken through the returned value.
+    #[inline]
+    pub unsafe fn from_raw(
+        vmf: *mut bindings::vm_fault,
+        ops: *const bindings::iomap_ops,
+    ) -> Option<Self> {
+        // SAFETY: The caller guarantees that `vmf` is valid for `'a`.
+        let vmf = unsafe { VmFault::from_raw(vmf) };
+        let mapping = vmf.mapping()?;
+        // SAFETY: The caller guarantees that `ops` are valid for `'a`.
+        let ops = unsafe { IomapOps::from_raw(ops) };
+        // INVARIANT: The caller guarantees that `ops` are the operations of the filesystem of
+        // `mapping`'s host, that the locks they need are held for `'a`, and that the page of a
+        // copy-on-write fault has not been taken.
+        Some(DaxFault {
+            vmf,
+            mapping,
+            ops,
+            cow_taken: Cell::new(false),
+        })
+    }
+
     /// The fault.
     #[inline]
     pub fn vmf(&self) -> &'a VmFault {
@@ -78,9 +111,17 @@ impl<'a> DaxFault<'a> {
         if self.cow_taken.replace(true) {
             return None;
         }
-        // SAFETY: `cow_taken` was not set: this is the first time the page is taken for this
-        // fault (the `DaxFault` is made once per fault, by the adapter).
+        // SAFETY: `cow_taken` was not set, so nobody has taken the page (type invariant); it
+        // is set now.
         unsafe { self.vmf.cow_page() }
+    }
+
+    /// Records that the fault is handed to C code that takes the page of a copy-on-write
+    /// fault (`dax_iomap_fault()`). Returns `false`, and warns once, if the page was taken
+    /// already: the caller must not hand the fault over then.
+    #[inline]
+    pub(crate) fn hand_over_cow_page(&self) -> bool {
+        !crate::warn_on_once!(self.vmf.is_cow() && self.cow_taken.replace(true))
     }
 
     /// Starts an iteration over the file's extents in `pos..pos + len` with the filesystem's
@@ -164,7 +205,7 @@ pub mod builtin {
         iomap_errp: IomapErrOut<'_>,
     ) -> VmFaultResult {
         // The C code fills and maps the page of a copy-on-write fault: once.
-        if crate::warn_on_once!(fault.vmf.is_cow() && fault.cow_taken.replace(true)) {
+        if !fault.hand_over_cow_page() {
             return VmFaultResult::SIGBUS;
         }
         let pfnp = pfnp.map_or(core::ptr::null_mut(), core::ptr::from_mut);
@@ -270,7 +311,8 @@ impl<T: FaultOps> Adapter<T> {
         // SAFETY: The filesystem passes its iomap operations, valid for the call.
         let ops = unsafe { IomapOps::from_raw(ops) };
         // INVARIANT: `ops` were passed by the filesystem of `mapping` for this fault, with the
-        // locks `dax_iomap_fault()` requires held.
+        // locks `dax_iomap_fault()` requires held. `dax_iomap_fault()` is where the page of a
+        // copy-on-write fault is taken: nobody has taken it yet.
         let fault = DaxFault {
             vmf,
             mapping,
