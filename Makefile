@@ -38,7 +38,7 @@ CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 # Libraries of single programs (Debian packages installed by scripts/deps.sh).
 LDLIBS_pmem2_client := -lpmem2
 
-.PHONY: all help deps deps-xfstests kernel kconfig-check module client progs build check run \
+.PHONY: all help deps deps-xfstests kernel kconfig-check module client probe progs build check run \
 	bench profile stress shell lint fmt clean kselftest xfstests
 
 all: build
@@ -95,6 +95,7 @@ kconfig-check: kernel
 		echo '==> kernel configuration changed: rebuilding the modules from scratch'; \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR) clean; \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean; \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(PROBE) clean; \
 		cp $(KDIR)/include/config/auto.conf $(KCONFIG_USED); }
 
 module: kconfig-check
@@ -106,6 +107,12 @@ CLIENT := tests/modules/dax_client
 client: module
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+
+# Test-only hooks into the kernel (DAX entry dumps, an ext4 race window held
+# open on purpose), for the suites and the stress test's watchdog.
+PROBE := tests/modules/dax_probe
+probe: kconfig-check
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(PROBE) modules
 
 SELFTEST := tests/selftests/rust_dax
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h $(SELFTEST)/*.h)
@@ -122,7 +129,7 @@ $(HARNESS_PROGS): | kernel
 
 progs: $(PROGS)
 
-build: module client progs
+build: module client probe progs
 
 check: build
 	@KDIR=$(KDIR) scripts/check.sh --timeout $(TIMEOUT) $(SUITES)
@@ -183,6 +190,7 @@ endif
 clean:
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR) clean
 	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(PROBE) clean
 	rm -rf tests/bin $(KCONFIG_USED)
 
 endif
