@@ -177,9 +177,12 @@ endif
 	@# inlines differently: a VM run from this checkout must not load it.
 	@echo '==> rebuilding rust_dax without clippy'
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+	@# The kernel tree has no history, so the upstream commits that Fixes:
+	@# tags name cannot be looked up there.
 	@echo '==> checkpatch --strict: patches/'
 	@cd / && for p in $(CURDIR)/patches/*.patch; do [ -e "$$p" ] || continue; \
-		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q "$$p" || exit 1; done
+		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q \
+			--ignore UNKNOWN_COMMIT_ID "$$p" || exit 1; done
 	@echo '==> checkpatch --strict: C of the module and the test module'
 	@cd / && $(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q -f \
 		$(addprefix $(CURDIR)/,$(LINT_C))
