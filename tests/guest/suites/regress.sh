@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Bugs of the stock kernel that the suites and the stress test hit, each
+# fixed by a patch of patches/, each reproduced deterministically here, on
+# the C path alone (rust_dax not loaded) and on the Rust path
+# (Documentation/stock-kernel-bugs.md).
+#
+#  - ext4-zeroout: ext4 published blocks converted for a DAX write as
+#    written before zeroing them; a write into them in between was zeroed.
+#    The test module dax_probe has another task enter that window every
+#    time (tests/progs/zeroout_race.c): a pwrite(2) while a PMD write fault
+#    converts (fault), a write fault while a pwrite(2) converts (pwrite).
+#    Nothing may be lost.  ext4 is mounted lazytime, so that the pwrite(2)
+#    does not start a journal handle for the file's times.
+
+. "$(dirname "$0")/../lib.sh"
+
+PROBE=$TOP/tests/modules/dax_probe/dax_probe.ko
+
+# on_path c|rust: the C path alone, or rust_dax loaded and serving.
+on_path() {
+	case $1 in
+	c) unload_module ;;
+	rust) load_module && use_path rust ;;
+	esac
+}
+
+# zeroout KIND PATH: tests/progs/zeroout_race.c.
+zeroout() {
+	on_path "$2" || return 1
+	"$BIN/zeroout_race" "$1" "$MNT/ext4"
+}
+
+unload_module
+mkfs_mount ext4 "$EXT4_DEV" "$MNT/ext4" lazytime
+insmod "$PROBE"
+for path in c rust; do
+	for kind in fault pwrite; do
+		t "regress/ext4-zeroout/$kind/$path" zeroout "$kind" "$path"
+	done
+done
+rmmod dax_probe
+umount "$MNT/ext4"
+unload_module
