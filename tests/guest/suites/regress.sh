@@ -13,6 +13,10 @@
 #    converts (fault), a write fault while a pwrite(2) converts (pwrite).
 #    Nothing may be lost.  ext4 is mounted lazytime, so that the pwrite(2)
 #    does not start a journal handle for the file's times.
+#  - xfs-merged-write: a write(2) over an unwritten page and a written,
+#    mapped page got one IOMAP_F_NEW mapping, and DAX invalidated the entry
+#    of the mapped page (tests/progs/merged_write.c).  The data must be
+#    right and the kernel must not warn.
 
 . "$(dirname "$0")/../lib.sh"
 
@@ -32,14 +36,30 @@ zeroout() {
 	"$BIN/zeroout_race" "$1" "$MNT/ext4"
 }
 
+# merged PATH: tests/progs/merged_write.c, and no warning in the kernel log
+# (warnings printed once are reset first, so that every run can show one).
+merged() {
+	local m
+	on_path "$1" || return 1
+	echo 1 >/sys/kernel/debug/clear_warn_once
+	m=$(kmsg_mark)
+	"$BIN/merged_write" "$MNT/xfs" || return 1
+	if kmsg_since "$m" | grep -A 20 'WARNING:'; then
+		return 1
+	fi
+}
+
 unload_module
 mkfs_mount ext4 "$EXT4_DEV" "$MNT/ext4" lazytime
+mkfs_mount xfs "$XFS_DEV" "$MNT/xfs"
 insmod "$PROBE"
 for path in c rust; do
 	for kind in fault pwrite; do
 		t "regress/ext4-zeroout/$kind/$path" zeroout "$kind" "$path"
 	done
+	t "regress/xfs-merged-write/$path" merged "$path"
 done
 rmmod dax_probe
 umount "$MNT/ext4"
+umount "$MNT/xfs"
 unload_module
