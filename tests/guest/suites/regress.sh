@@ -3,8 +3,7 @@
 #
 # Bugs of the stock kernel that the suites and the stress test hit, each
 # fixed by a patch of patches/, each reproduced deterministically here, on
-# the C path alone (rust_dax not loaded) and on the Rust path
-# (Documentation/stock-kernel-bugs.md).
+# the C path alone (rust_dax not loaded) and on the Rust path.
 #
 #  - ext4-zeroout: ext4 published blocks converted for a DAX write as
 #    written before zeroing them; a write into them in between was zeroed.
@@ -17,6 +16,10 @@
 #    mapped page got one IOMAP_F_NEW mapping, and DAX invalidated the entry
 #    of the mapped page (tests/progs/merged_write.c).  The data must be
 #    right and the kernel must not warn.
+#  - layout-refault (ext4 and xfs): a hole punch waiting in its layout
+#    break for a page that a pipe holds a reference to, the page mapped
+#    again by a fault before the pipe lets go; the punch must complete
+#    (tests/progs/layout_refault.c).
 
 . "$(dirname "$0")/../lib.sh"
 
@@ -49,6 +52,12 @@ merged() {
 	fi
 }
 
+# refault FS PATH: tests/progs/layout_refault.c.
+refault() {
+	on_path "$2" || return 1
+	"$BIN/layout_refault" "$MNT/$1"
+}
+
 unload_module
 mkfs_mount ext4 "$EXT4_DEV" "$MNT/ext4" lazytime
 mkfs_mount xfs "$XFS_DEV" "$MNT/xfs"
@@ -58,6 +67,9 @@ for path in c rust; do
 		t "regress/ext4-zeroout/$kind/$path" zeroout "$kind" "$path"
 	done
 	t "regress/xfs-merged-write/$path" merged "$path"
+	for fs in ext4 xfs; do
+		t "regress/layout-refault/$fs/$path" refault "$fs" "$path"
+	done
 done
 rmmod dax_probe
 umount "$MNT/ext4"
