@@ -204,14 +204,6 @@ static void check(const char *buf, int f, unsigned int p, const char *how)
 		"(model version %#x length %u, then %s, %s, %s; read %zu non-zero bytes)\n",
 		me, how, paths[f], p, i, m.ver, m.len, op_name(m.hist[0]),
 		op_name(m.hist[1]), op_name(m.hist[2]), nz);
-	/*
-	 * Zeroes where the page's only write was a pwrite(2), in the range a
-	 * PMD write fault converts from unwritten: the race of ext4 in 7.3 that
-	 * zeroes converted blocks after publishing them as written.
-	 */
-	if (!nz && m.hist[0] == OP_PWRITE && m.hist[1] == 0xff && p * PAGE < PMD_SIZE)
-		fprintf(stderr, "worker %d: page %u: the signature of ext4's zeroout race "
-			"(Documentation/ext4-zeroout-race.md)\n", me, p);
 	sh->errors[me]++;
 }
 
