@@ -3,10 +3,9 @@
 //! The DAX entries of a file and the operations on them under the `i_pages` lock.
 //!
 //! [`DaxEntries`] are the entries of one DAX file. Under the `i_pages` lock ([`DaxXaGuard`])
-//! entries can be looked up, marked, and locked, which gives a
-//! [`LockedEntry`](super::locked::LockedEntry); [`DaxEntries::grab`] is `fs/dax.c`'s
-//! `grab_mapping_entry()`, which the fault paths start with. Whoever finds an entry locked
-//! waits for it on the queues of [`super::wait`].
+//! entries can be looked up, marked, and locked, which gives a [`LockedEntry`];
+//! [`DaxEntries::grab`] is `fs/dax.c`'s `grab_mapping_entry()`, which the fault paths start
+//! with. Whoever finds an entry locked waits for it on the queues of [`super::wait`].
 //!
 //! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
 

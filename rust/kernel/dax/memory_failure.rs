@@ -11,7 +11,7 @@
 //! [`lock_folio`] is `dax_lock_folio()`: the folio's mapping can only be read under RCU, and
 //! what keeps it alive once the RCU read lock is dropped is the lock of the folio's entry. That
 //! hand-over is this module's: a mapping found under RCU never becomes
-//! [`DaxEntries`](super::entries::DaxEntries) that could outlive the read-side section.
+//! [`DaxEntries`] that could outlive the read-side section.
 //!
 //! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
 

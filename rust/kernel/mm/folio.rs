@@ -367,7 +367,7 @@ impl<'a> DaxFolio<'a> {
     /// Associates the folio with `mapping` at page index `index` of the file.
     ///
     /// This is what `dax_associate_entry()` does for a folio that is not shared: it makes the
-    /// folio a compound folio of the order of the entry ([`DaxFolio::init`]) and records the
+    /// folio a compound folio of the order of the entry (`dax_folio_init()`) and records the
     /// owner.
     ///
     /// A folio that already has a mapping belongs to a file, and may be mapped: `fs/dax.c` warns
