@@ -20,8 +20,9 @@ use kernel::{
         virt::flags as vm_flags,
     },
     page::{PAGE_SHIFT, PAGE_SIZE},
+    percpu::PerCpuCounter,
     prelude::*,
-    sync::{atomic::Atomic, wait::WakeMode},
+    sync::wait::WakeMode,
     xarray::state::Mark,
 };
 
@@ -225,12 +226,8 @@ fn fault_cow_page(fault: &DaxFault<'_>, iter: &IomapIter<'_>) -> VmFaultResult {
     let Some(cow) = fault.vmf().cow_page() else {
         return VmFaultResult::SIGBUS;
     };
-    let ret = fill_cow_page(iter, cow);
-    // Those that end with `VM_FAULT_DONE_COW` are counted with their result.
-    if ret != VmFaultResult::DONE_COW {
-        Stats::inc(&STATS.cow_unfinished);
-    }
-    ret
+    Stats::inc(&STATS.cow);
+    fill_cow_page(iter, cow)
 }
 
 /// Fills the page of a copy-on-write fault and maps it.
@@ -376,7 +373,11 @@ fn fault_iter(
     }
 
     if pmd {
-        entry.insert_pmd(&xas.entries(), vmf, pfn, write)
+        let ret = entry.insert_pmd(&xas.entries(), vmf, pfn, write);
+        if ret == VmFaultResult::NOPAGE {
+            Stats::inc(&STATS.pmd_mapped);
+        }
+        ret
     } else {
         entry.insert_pte(&xas.entries(), vmf, pfn, write)
     }
@@ -492,7 +493,7 @@ fn check_fallback(
     fault: &DaxFault<'_>,
     index: usize,
     max_pgoff: usize,
-) -> Option<&'static Atomic<u64>> {
+) -> Option<&'static PerCpuCounter> {
     let vmf = fault.vmf();
     let vma = vmf.vma();
     let pmd_size = PAGE_SIZE << PMD_ORDER;
@@ -523,7 +524,6 @@ fn check_fallback(
 pub(crate) fn iomap_pmd_fault(fault: &DaxFault<'_>, pfnp: PfnOut<'_>) -> VmFaultResult {
     let vmf = fault.vmf();
     let Some(entries) = DaxEntries::of_fault(fault) else {
-        Stats::inc(&STATS.pmd_unserved);
         return VmFaultResult::SIGBUS;
     };
     let mut xas = entries.state(vmf.pgoff(), PMD_ORDER);
@@ -552,7 +552,6 @@ fn pmd_fault(
 ) -> VmFaultResult {
     let vmf = fault.vmf();
     if xas.index() >= max_pgoff {
-        Stats::inc(&STATS.pmd_unserved);
         return VmFaultResult::SIGBUS;
     }
 
@@ -565,11 +564,9 @@ fn pmd_fault(
         // entry is in the range, for instance), it gives VM_FAULT_FALLBACK.
         match grab_mapping_entry(xas, PMD_ORDER) {
             Err(r) => {
-                Stats::inc(if r == VmFaultResult::FALLBACK {
-                    &STATS.pmd_fallback_pte_entry
-                } else {
-                    &STATS.pmd_unserved
-                });
+                if r == VmFaultResult::FALLBACK {
+                    Stats::inc(&STATS.pmd_fallback_pte_entry);
+                }
                 ret = r;
             }
             Ok(mut entry) => {
@@ -579,7 +576,7 @@ fn pmd_fault(
                     Stats::inc(&STATS.pmd_raced);
                     ret = VmFaultResult::NONE;
                 } else {
-                    // Served: counted in `pmd_fault` (see `crate::stats`).
+                    Stats::inc(&STATS.pmd_served);
                     let pos = (xas.index() as i64) << PAGE_SHIFT;
                     let len = (PAGE_SIZE << PMD_ORDER) as u64;
                     let mut iter = fault.iomap_iter(pos, len, flags);
@@ -598,14 +595,9 @@ fn pmd_fault(
                             }
                         }
                     }
-                    // Just `VM_FAULT_NOPAGE` mapped a DAX PMD or the huge zero folio; what did
-                    // not is counted, for `pmd_mapped` to be shown as the served less those.
-                    if ret != VmFaultResult::NOPAGE {
-                        Stats::inc(&STATS.pmd_served_unmapped);
-                        // An extent shorter than the PMD, or no extent at all.
-                        if ret == VmFaultResult::FALLBACK && !counted {
-                            Stats::inc(&STATS.pmd_fallback_iomap);
-                        }
+                    // An extent shorter than the PMD, or no extent at all.
+                    if ret == VmFaultResult::FALLBACK && !counted {
+                        Stats::inc(&STATS.pmd_fallback_iomap);
                     }
                 }
                 xas.unlock_entry(entry);
@@ -653,7 +645,7 @@ fn insert_pfn_mkwrite(vmf: &VmFault, pfn: DaxPfn, order: u32) -> VmFaultResult {
         PMD_ORDER => {
             let ret = pfn.insert_pmd_mkwrite(vmf);
             if ret == VmFaultResult::NOPAGE {
-                Stats::inc(&STATS.pmd_sync_mapped);
+                Stats::inc(&STATS.pmd_mapped);
             }
             ret
         }

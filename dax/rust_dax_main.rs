@@ -52,8 +52,10 @@ impl FaultOps for RustDaxOps {
         iomap_errp: IomapErrOut<'_>,
     ) -> VmFaultResult {
         let ret = match order {
-            // Counted as a read or a write.
-            0 => fault::iomap_pte_fault(fault, pfnp, iomap_errp),
+            0 => {
+                Stats::inc(&STATS.pte_fault);
+                fault::iomap_pte_fault(fault, pfnp, iomap_errp)
+            }
             PMD_ORDER => {
                 Stats::inc(&STATS.pmd_fault);
                 fault::iomap_pmd_fault(fault, pfnp)
