@@ -21,8 +21,9 @@ use kernel::{
         virt::flags as vm_flags,
     },
     page::{PAGE_SHIFT, PAGE_SIZE},
+    percpu::PerCpuCounter,
     prelude::*,
-    sync::{atomic::Atomic, wait::WakeMode},
+    sync::wait::WakeMode,
     xarray::state::Mark,
 };
 
@@ -124,12 +125,8 @@ fn fault_cow_page(fault: &DaxFault<'_>, iter: &IomapIter<'_>) -> VmFaultResult {
     let Some(cow) = fault.take_cow_page() else {
         return VmFaultResult::SIGBUS;
     };
-    let ret = fill_cow_page(iter, cow);
-    // Those that end with `VM_FAULT_DONE_COW` are counted with their result.
-    if ret != VmFaultResult::DONE_COW {
-        Stats::inc(&STATS.cow_unfinished);
-    }
-    ret
+    Stats::inc(&STATS.cow);
+    fill_cow_page(iter, cow)
 }
 
 /// Fills the page of a copy-on-write fault and maps it.
@@ -263,7 +260,11 @@ fn fault_iter(
     }
 
     if pmd {
-        entry.insert_pmd(vmf, pfn, write)
+        let ret = entry.insert_pmd(vmf, pfn, write);
+        if ret == VmFaultResult::NOPAGE {
+            Stats::inc(&STATS.pmd_mapped);
+        }
+        ret
     } else {
         entry.insert_pte(vmf, pfn, write)
     }
@@ -380,7 +381,7 @@ fn check_fallback(
     fault: &DaxFault<'_>,
     index: usize,
     max_pgoff: usize,
-) -> Option<&'static Atomic<u64>> {
+) -> Option<&'static PerCpuCounter> {
     let vmf = fault.vmf();
     let vma = vmf.vma();
     let pmd_size = PAGE_SIZE << PMD_ORDER;
@@ -436,7 +437,6 @@ fn pmd_fault(
 ) -> VmFaultResult {
     let vmf = fault.vmf();
     if index >= max_pgoff {
-        Stats::inc(&STATS.pmd_unserved);
         return VmFaultResult::SIGBUS;
     }
 
@@ -448,18 +448,15 @@ fn pmd_fault(
         // `fs/dax.c` is only called for DAX files; here a file that is not one gets SIGBUS
         // where C would treat its page cache as DAX entries.
         let Some(entries) = DaxEntries::of_fault(fault) else {
-            Stats::inc(&STATS.pmd_unserved);
             return VmFaultResult::SIGBUS;
         };
         // This gives an empty PMD entry, a zero PMD entry or a DAX PMD; if it cannot (a PTE
         // entry is in the range, for instance), it gives VM_FAULT_FALLBACK.
         match entries.grab(index, EntryOrder::Pmd) {
             Err(r) => {
-                Stats::inc(if r == VmFaultResult::FALLBACK {
-                    &STATS.pmd_fallback_pte_entry
-                } else {
-                    &STATS.pmd_unserved
-                });
+                if r == VmFaultResult::FALLBACK {
+                    Stats::inc(&STATS.pmd_fallback_pte_entry);
+                }
                 ret = r;
             }
             Ok(mut entry) => {
@@ -469,7 +466,7 @@ fn pmd_fault(
                     Stats::inc(&STATS.pmd_raced);
                     ret = VmFaultResult::NONE;
                 } else {
-                    // Served: counted in `pmd_fault` (see `crate::stats`).
+                    Stats::inc(&STATS.pmd_served);
                     let pos = (index as i64) << PAGE_SHIFT;
                     let len = (PAGE_SIZE << PMD_ORDER) as u64;
                     let mut iter = fault.iomap_iter(pos, len, flags);
@@ -494,14 +491,9 @@ fn pmd_fault(
                             }
                         }
                     }
-                    // Just `VM_FAULT_NOPAGE` mapped a DAX PMD or the huge zero folio; what did
-                    // not is counted, for `pmd_mapped` to be shown as the served less those.
-                    if ret != VmFaultResult::NOPAGE {
-                        Stats::inc(&STATS.pmd_served_unmapped);
-                        // An extent shorter than the PMD, or no extent at all.
-                        if ret == VmFaultResult::FALLBACK && !counted {
-                            Stats::inc(&STATS.pmd_fallback_iomap);
-                        }
+                    // An extent shorter than the PMD, or no extent at all.
+                    if ret == VmFaultResult::FALLBACK && !counted {
+                        Stats::inc(&STATS.pmd_fallback_iomap);
                     }
                 }
                 entry.unlock();
@@ -552,7 +544,7 @@ fn insert_pfn_mkwrite(vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
     };
     let ret = entry.insert_mkwrite(vmf, pfn);
     if order == EntryOrder::Pmd && ret == VmFaultResult::NOPAGE {
-        Stats::inc(&STATS.pmd_sync_mapped);
+        Stats::inc(&STATS.pmd_mapped);
     }
     entry.unlock();
     Stats::inc(&STATS.sync_finished);

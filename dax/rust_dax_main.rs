@@ -57,8 +57,10 @@ impl FaultOps for RustDaxOps {
         iomap_errp: IomapErrOut<'_>,
     ) -> VmFaultResult {
         let ret = match order {
-            // Counted as a read or a write.
-            0 => fault::iomap_pte_fault(fault, pfnp, iomap_errp),
+            0 => {
+                Stats::inc(&STATS.pte_fault);
+                fault::iomap_pte_fault(fault, pfnp, iomap_errp)
+            }
             // Without `CONFIG_FS_DAX_PMD`, `dax_iomap_pmd_fault()` is `VM_FAULT_FALLBACK`.
             PMD_ORDER if cfg!(CONFIG_FS_DAX_PMD) => {
                 Stats::inc(&STATS.pmd_fault);

@@ -6,86 +6,39 @@
 use kernel::{
     debugfs::{Dir, File},
     mm::fault::VmFaultResult,
+    per_cpu_counter,
+    percpu::PerCpuCounter,
     prelude::*,
-    sync::atomic::{Atomic, Relaxed},
 };
 
 macro_rules! stats {
     ($($(#[$doc:meta])* $name:ident,)*) => {
-        /// One counter per outcome.
+        /// One counter per outcome, shown in this order.
         pub(crate) struct Stats {
-            $($(#[$doc])* pub(crate) $name: Atomic<u64>,)*
+            $($(#[$doc])* pub(crate) $name: PerCpuCounter,)*
         }
 
-        impl Stats {
-            const fn new() -> Self {
-                Self {
-                    $($name: Atomic::new(0),)*
-                }
-            }
+        /// The module's counters.
+        pub(crate) static STATS: Stats = Stats {
+            $($name: per_cpu_counter!(),)*
+        };
 
+        impl Stats {
             fn show(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                // Read before the fault counters: a fault is counted there first.
-                let done_cow_only = self.done_cow_only.load(Relaxed);
-                let other_results = self.other_results.load(Relaxed) + done_cow_only;
-                let done_cow = self.done_cow.load(Relaxed) + done_cow_only;
-                let pmd_not_served = self.pmd_fallback_layout.load(Relaxed)
-                    + self.pmd_fallback_pte_entry.load(Relaxed)
-                    + self.pmd_raced.load(Relaxed)
-                    + self.pmd_unserved.load(Relaxed);
-                let pmd_not_mapped =
-                    self.pmd_served_unmapped.load(Relaxed) + self.huge_zero_page.load(Relaxed);
-                let pmd_sync_mapped = self.pmd_sync_mapped.load(Relaxed);
-                let pmd_fault = self.pmd_fault.load(Relaxed);
-                let pmd_served = pmd_fault.saturating_sub(pmd_not_served);
-                let pmd_mapped = pmd_served.saturating_sub(pmd_not_mapped) + pmd_sync_mapped;
-                // Every PTE fault is counted once, as a read or a write.
-                let pte_fault = self.pte_read.load(Relaxed) + self.pte_write.load(Relaxed);
-                let faults = pte_fault + pmd_fault + self.other_fault.load(Relaxed);
-                writeln!(f, "pte_fault {pte_fault}")?;
-                // The faults that returned just `VM_FAULT_NOPAGE` are not counted on their own.
-                let nopage = faults.saturating_sub(other_results) + self.nopage_bit.load(Relaxed);
-                writeln!(f, "nopage {nopage}")?;
-                // Every copy-on-write fault ends with `VM_FAULT_DONE_COW` or is counted as
-                // unfinished.
-                writeln!(f, "cow {}", self.cow_unfinished.load(Relaxed) + done_cow)?;
-                $(
-                    // The counters kept for a shown value under another name are shown in its
-                    // place.
-                    let shown = match stringify!($name) {
-                        "other_results" => Some(("other_results", other_results)),
-                        "done_cow" => Some(("done_cow", done_cow)),
-                        "pmd_unserved" => Some(("pmd_served", pmd_served)),
-                        "pmd_sync_mapped" => Some(("pmd_mapped", pmd_mapped)),
-                        "cow_unfinished" | "done_cow_only" | "pmd_served_unmapped" => None,
-                        name => Some((name, self.$name.load(Relaxed))),
-                    };
-                    if let Some((name, value)) = shown {
-                        writeln!(f, "{name} {value}")?;
-                    }
-                )*
+                $(writeln!(f, "{} {}", stringify!($name), self.$name.sum())?;)*
                 Ok(())
             }
         }
     };
 }
 
-// `pte_fault`, the `dax_iomap_fault()` calls at PTE size, is shown as `pte_read + pte_write`, and
-// `nopage`, the results with `VM_FAULT_NOPAGE`, as the faults less `other_results` plus
-// `nopage_bit`: two counters less to increment on the hot path, where a fault is counted once
-// and most return just `VM_FAULT_NOPAGE`. A copy-on-write fault that returns just
-// `VM_FAULT_DONE_COW` is counted once too, in `done_cow_only`, which `other_results` and
-// `done_cow` include when shown; `cow`, the copy-on-write faults, is shown as those that
-// returned `VM_FAULT_DONE_COW` plus `cow_unfinished`.
-//
-// Likewise a PMD fault is counted once, in `pmd_fault`, when it is served and mapped: what it
-// did otherwise is counted on the way out. `pmd_served`, shown in the place of `pmd_unserved`,
-// is `pmd_fault` less the faults not served (`pmd_fallback_layout`, `pmd_fallback_pte_entry`,
-// `pmd_raced` and `pmd_unserved`); `pmd_mapped`, shown in the place of `pmd_sync_mapped`, is
-// `pmd_served` less those that did not end with just `VM_FAULT_NOPAGE`
-// (`pmd_served_unmapped`) or mapped the huge zero folio (`huge_zero_page`), plus
-// `pmd_sync_mapped`.
 stats! {
+    /// `dax_iomap_fault()` calls at PTE size.
+    pte_fault,
+    /// Results with `VM_FAULT_NOPAGE`.
+    nopage,
+    /// Copy-on-write faults of private mappings.
+    cow,
     /// `dax_iomap_fault()` calls at PMD size.
     pmd_fault,
     /// `dax_iomap_fault()` calls at another size.
@@ -96,19 +49,13 @@ stats! {
     pte_write,
     /// Holes read: the zero page mapped.
     zero_page,
-    /// PMD faults not served for another reason than the fallbacks and races below: a `SIGBUS`
-    /// for a fault beyond the end of the file, an error taking the entry (shown as `pmd_served`,
-    /// the PMD faults that got an entry and asked the filesystem for the extent).
-    pmd_unserved,
+    /// PMD faults that got an entry and asked the filesystem for the extent.
+    pmd_served,
     /// Holes read at PMD size: the huge zero folio mapped.
     huge_zero_page,
-    /// DAX PMDs mapped by `dax_finish_sync_fault()` (shown as `pmd_mapped`, the DAX PMDs mapped
-    /// by PMD faults and by `dax_finish_sync_fault()` served in Rust, huge zero folios not
-    /// included).
-    pmd_sync_mapped,
-    /// PMD faults served that did not end with just `VM_FAULT_NOPAGE` (not shown: see
-    /// `pmd_mapped`).
-    pmd_served_unmapped,
+    /// DAX PMDs mapped, by PMD faults and by `dax_finish_sync_fault()` served in Rust (huge
+    /// zero folios not included).
+    pmd_mapped,
     /// PMD faults falling back because of the mapping or file layout
     /// (`dax_fault_check_fallback()`): the sum of the four `pmd_fallback_` counters below.
     pmd_fallback_layout,
@@ -131,9 +78,6 @@ stats! {
     pmd_fallback_hole,
     /// PMD faults that found a PTE table set up meanwhile (retried).
     pmd_raced,
-    /// Copy-on-write faults of private mappings that did not return `VM_FAULT_DONE_COW` (not
-    /// shown: see `cow`).
-    cow_unfinished,
     /// Blocks of shared extents filled from the source before mapping.
     shared_copy,
     /// Synchronous faults returning `VM_FAULT_NEEDDSYNC`.
@@ -156,9 +100,6 @@ stats! {
     retry,
     /// Results: `VM_FAULT_DONE_COW`.
     done_cow,
-    /// Results that were just `VM_FAULT_DONE_COW` (not shown: counted in `other_results` and
-    /// `done_cow`).
-    done_cow_only,
     /// Results with `VM_FAULT_MAJOR`.
     major,
     /// `dax_finish_sync_fault()` calls.
@@ -170,19 +111,23 @@ stats! {
 }
 
 impl Stats {
-    /// Adds one to `counter`.
+    /// Adds one to `counter`, on this CPU.
     #[inline]
-    pub(crate) fn inc(counter: &Atomic<u64>) {
-        counter.fetch_add(1, Relaxed);
+    pub(crate) fn inc(counter: &PerCpuCounter) {
+        counter.inc();
     }
 
     /// Counts the result of a fault.
     #[inline]
     pub(crate) fn count_result(&self, ret: VmFaultResult) {
-        // Most faults end here, and are counted as the faults less the others.
-        if ret == VmFaultResult::DONE_COW {
-            Self::inc(&self.done_cow_only);
-        } else if ret != VmFaultResult::NOPAGE {
+        // Most faults end with just `VM_FAULT_NOPAGE`, and copy-on-write ones with just
+        // `VM_FAULT_DONE_COW`.
+        if ret == VmFaultResult::NOPAGE {
+            Self::inc(&self.nopage);
+        } else if ret == VmFaultResult::DONE_COW {
+            Self::inc(&self.other_results);
+            Self::inc(&self.done_cow);
+        } else {
             self.count_result_bits(ret);
         }
     }
@@ -190,6 +135,7 @@ impl Stats {
     fn count_result_bits(&self, ret: VmFaultResult) {
         Self::inc(&self.other_results);
         let rows = [
+            (VmFaultResult::NOPAGE, &self.nopage),
             (VmFaultResult::NOPAGE, &self.nopage_bit),
             (VmFaultResult::SIGBUS, &self.sigbus),
             (VmFaultResult::OOM, &self.oom),
@@ -205,9 +151,6 @@ impl Stats {
         }
     }
 }
-
-/// The module's counters.
-pub(crate) static STATS: Stats = Stats::new();
 
 /// The debugfs directory `rust_dax` and its files.
 pub(crate) struct DebugFs {
