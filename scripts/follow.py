@@ -7,7 +7,8 @@ FILE is written by the guest into a directory shared with the host (it
 need not exist yet).  Plain, the lines go to stdout as they are.  With
 --progress they go to stderr as "==> [m:ss] LINE", m:ss the time since the
 start, and when SECS seconds (default 60) pass without a line, the last one
-is repeated with the time, so that a long test shows it is still running.
+is repeated with how long ago it came ("(for m:ss)"), so that a long test
+shows it is still running.
 """
 
 import argparse
@@ -33,13 +34,19 @@ def main():
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     out = sys.stderr if args.progress else sys.stdout
-    start = quiet = time.monotonic()
+    start = quiet = seen = time.monotonic()
     pos, buf, last = 0, b"", None
 
-    def emit(line, again=False):
+    def mmss(secs):
+        secs = int(secs)
+        return "%d:%02d" % (secs // 60, secs % 60)
+
+    def emit(line, since=None):
         if args.progress:
-            t = int(time.monotonic() - start)
-            line = "==> [%d:%02d] %s%s" % (t // 60, t % 60, "still: " if again else "", line)
+            now = time.monotonic()
+            line = "==> [%s] %s" % (mmss(now - start), line)
+            if since is not None:
+                line += " (for %s)" % mmss(now - since)
         out.write(line + "\n")
         out.flush()
 
@@ -57,13 +64,13 @@ def main():
         for raw in lines:
             last = raw.decode("utf-8", "replace")
             emit(last)
-            quiet = time.monotonic()
+            quiet = seen = time.monotonic()
         if ending:
             if buf:
                 emit(buf.decode("utf-8", "replace"))
             return 0
         if args.progress and last is not None and time.monotonic() - quiet >= args.every:
-            emit(last, again=True)
+            emit(last, since=seen)
             quiet = time.monotonic()
         time.sleep(0.5)
 
