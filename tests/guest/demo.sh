@@ -123,9 +123,9 @@ work() {
 	step "$fs" "$path" private env RUST_DAX_TEST_DIR="$dir/private" \
 		"$BIN/pmd_faults" -t private_write &&
 		echo "    wrote 2 MiB of a private mapping of a 16 MiB file:" \
-			"$(count dax_pmd_fault_done FALLBACK "$f-private.trace") PMD faults fell back to pages," \
-			"$(count dax_pte_fault_done DONE_COW "$f-private.trace") copy-on-write page faults;" \
-			"the file is unchanged"
+			"$(count dax_pte_fault_done DONE_COW "$f-private.trace") copy-on-write page faults" \
+			"(the PMD faults, $(count dax_pmd_fault_done FALLBACK "$f-private.trace"), fell back" \
+			"to pages); the file is unchanged"
 	step "$fs" "$path" sync "$BIN/map_sync" write "$dir/sync" "$SYNC_SIZE" 9 "$dev" &&
 		echo "    wrote 4 MiB through a MAP_SYNC mapping:" \
 			"$(grep -c ' dax_p[tm][ed]_fault_done: .*NEEDDSYNC' "$f-sync.trace") faults" \
