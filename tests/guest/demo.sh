@@ -44,8 +44,11 @@ failed=0
 # mkfs_dax FS DIR: a new FS on its device, mounted -o dax on DIR, made so
 # that the extents of large files start 2 MiB aligned on the device (a PMD
 # maps 2 MiB of contiguous, aligned memory): xfs with a 2 MiB stripe unit;
-# ext4 with a 2 MiB stripe, and its inode tables and journal zeroed by mkfs
-# rather than by a kernel thread while the steps run.
+# ext4 with 2 MiB clusters (bigalloc: it allocates whole clusters, which
+# start at multiples of 2 MiB; with 4 KiB blocks, a 2 MiB stripe or not,
+# the first file of a new ext4 lands right after the metadata, off
+# alignment), its inode tables and journal zeroed by mkfs rather than by
+# a kernel thread while the steps run.
 mkfs_opts() {
 	case $1 in
 	ext4) echo "-O bigalloc -C 2M -E lazy_itable_init=0,lazy_journal_init=0" ;;
