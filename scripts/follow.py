@@ -69,8 +69,9 @@ def main():
             if buf:
                 emit(buf.decode("utf-8", "replace"))
             return 0
-        if args.progress and last is not None and time.monotonic() - quiet >= args.every:
-            emit(last, since=seen)
+        if args.progress and time.monotonic() - quiet >= args.every:
+            # Before the first line the VM boots and the guest sets up.
+            emit(last if last is not None else "waiting for the guest", since=seen)
             quiet = time.monotonic()
         time.sleep(0.5)
 
