@@ -2,8 +2,9 @@
 #
 # rust_dax: the DAX page-fault paths of fs/dax.c as a Rust module.
 #
-#   make run      build everything, boot a pmem VM, load rust_dax, fault on
-#                 ext4 and xfs with DAX, report
+#   make run      build everything, boot a pmem VM, load rust_dax, and show
+#                 PMD, copy-on-write and MAP_SYNC faults on ext4 and xfs,
+#                 C and Rust side by side
 #   make check    the test suite (what CI runs)
 #   make help     all targets
 #
@@ -49,7 +50,7 @@ LDLIBS_pmem2_client := -lpmem2
 all: build
 
 help:
-	@echo 'make run       build, boot a pmem VM, load rust_dax, fault on ext4/xfs, report'
+	@echo 'make run       build, boot a pmem VM, show PMD, CoW and MAP_SYNC faults on ext4/xfs, C and Rust'
 	@echo 'make check     build and run the test suite in the VM (SUITES="module fs" for some)'
 	@echo 'make stress    processes, switch flips and module reloads on DAX files (DURATION=120 s)'
 	@echo 'make bench     C and Rust fault paths side by side in one boot; results/ (json, png)'

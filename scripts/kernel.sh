@@ -87,5 +87,8 @@ else
 fi
 
 info "building $FLAVOUR kernel in $OUT (-j$JOBS)"
+ticker "building $FLAVOUR kernel" "$OUT"
+trap untick EXIT
 kbuild_guarded "$OUT" kmake bzImage modules
+untick
 echo "$OUT"

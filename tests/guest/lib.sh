@@ -31,6 +31,13 @@ t() {
 	fi
 }
 
+# progress MSG: a line for the host to show while the run goes on (the
+# targets that run for long follow $RUNDIR/progress with
+# scripts/follow.py --progress, which adds the time).
+progress() {
+	echo "$*" >>"$RUNDIR/progress"
+}
+
 # last_result: the TAP line of the last test (ok or not ok).
 last_result() {
 	grep -E '^(not )?ok - ' "$TAP" | tail -n 1
