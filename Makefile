@@ -17,7 +17,10 @@ else
 SHELL := /bin/bash
 CACHE ?= $(or $(RUST_DAX_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-dax)
 export RUST_DAX_CACHE := $(CACHE)
-FLAVOUR ?= $(if $(filter 1,$(DEBUG)),debug,default)
+# IN_TREE=1: rust_dax built into the kernel from fs/dax_rust/, the in-tree
+# form (CONFIG_FS_DAX_RUST=y, scripts/series_tree.py), instead of the module
+# built here out of tree.
+FLAVOUR ?= $(if $(filter 1,$(DEBUG)),debug,default)$(if $(filter 1,$(IN_TREE)),-intree)
 
 # KDIR=/path/to/built/tree uses a kernel the user built (with patches/
 # applied); by default the kernel is fetched and built in the cache.
@@ -60,6 +63,7 @@ help:
 	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
+	@echo 'IN_TREE=1      rust_dax built into the kernel (CONFIG_FS_DAX_RUST=y), not as a module'
 
 deps:
 	@scripts/deps.sh
@@ -97,15 +101,24 @@ kconfig-check: kernel
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean; \
 		cp $(KDIR)/include/config/auto.conf $(KCONFIG_USED); }
 
+ifeq ($(IN_TREE),1)
+# rust_dax is part of the kernel: nothing to build here.
+module: kconfig-check
+	@grep -qx 'CONFIG_FS_DAX_RUST=y' $(KDIR)/include/config/auto.conf || { \
+		echo '==> error: IN_TREE=1: $(KDIR) is not built with CONFIG_FS_DAX_RUST=y'; exit 1; }
+CLIENT_SYMBOLS :=
+else
 module: kconfig-check
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+CLIENT_SYMBOLS := KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers
+endif
 
 # The C test module that uses the fault API of rust_dax.ko, built the way
-# an out-of-tree user would be: against rust_dax's Module.symvers.
+# an out-of-tree user would be: against rust_dax's Module.symvers (with
+# IN_TREE=1 the kernel exports the API).
 CLIENT := tests/modules/dax_client
 client: module
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) \
-		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) $(CLIENT_SYMBOLS) modules
 
 SELFTEST := tests/selftests/rust_dax
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h $(SELFTEST)/*.h)

@@ -4,7 +4,9 @@
 # kernel.sh [FLAVOUR]: fetch, patch, configure and build the kernel.
 # FLAVOUR is "default" (scripts/kconfig/base.config) or "debug" (base plus
 # scripts/kconfig/debug.config), each in its own build directory in the
-# cache.  Prints the build directory.
+# cache; with the suffix "-intree" (make IN_TREE=1) rust_dax is built into
+# the kernel from fs/dax_rust/ (scripts/kconfig/intree.config).  Prints the
+# build directory.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -12,6 +14,9 @@ set -euo pipefail
 FLAVOUR=${1:-default}
 FRAGMENTS=("$TOP/scripts/kconfig/base.config")
 case $FLAVOUR in
+*-intree) FRAGMENTS+=("$TOP/scripts/kconfig/intree.config") ;;
+esac
+case ${FLAVOUR%-intree} in
 default) ;;
 debug) FRAGMENTS+=("$TOP/scripts/kconfig/debug.config") ;;
 *) die "unknown kernel flavour '$FLAVOUR' (default or debug)" ;;
