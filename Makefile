@@ -42,7 +42,7 @@ CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 LDLIBS_pmem2_client := -lpmem2
 
 .PHONY: all help deps deps-xfstests kernel kconfig-check module client progs build check run \
-	bench profile stress shell lint fmt clean kselftest xfstests
+	bench profile stress shell lint fmt clean kselftest xfstests series series-check
 
 all: build
 
@@ -61,6 +61,8 @@ help:
 	@echo 'make module    build dax/ into rust_dax.ko against KDIR=$(KDIR)'
 	@echo 'make client    build the C test module $(CLIENT) (uses rust_dax.ko)'
 	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
+	@echo 'make series    the git am-able patch series of the in-tree form in series/'
+	@echo 'make series-check  git am, checkpatch, a build after every patch, make check IN_TREE=1'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
 	@echo 'IN_TREE=1      rust_dax built into the kernel (CONFIG_FS_DAX_RUST=y), not as a module'
@@ -160,6 +162,15 @@ stress: build
 
 shell: build
 	@scripts/vm.sh --kernel $(KDIR) --shell
+
+# The patch series of the in-tree form (scripts/series.py) and its checks
+# (scripts/series-check.sh: git am on the pinned tree, checkpatch, a build
+# after every patch, make check IN_TREE=1 on the kernel the series builds).
+series: deps
+	@scripts/series.sh $(CURDIR)/series
+
+series-check: series
+	@scripts/series-check.sh $(CURDIR)/series
 
 fmt:
 	@rustfmt --edition 2021 $(shell find dax rust -name '*.rs')
