@@ -269,3 +269,7 @@ if [ $FAILED -ne 0 ]; then
 	exit 1
 fi
 say "series-check: ok"
+if step boot; then
+	# The same patches again, with a cover letter that quotes the check.
+	"$TOP/scripts/series.sh" "$OUT" >/dev/null
+fi

@@ -37,6 +37,8 @@ import os
 import re
 import subprocess
 import sys
+import shutil
+import tempfile
 import textwrap
 import time
 
@@ -1174,18 +1176,25 @@ class Series:
     def write(self):
         out = self.out
         os.makedirs(out, exist_ok=True)
-        # A new series: nothing of the last one or of its check.
-        for f in os.listdir(out):
-            path = os.path.join(out, f)
-            if os.path.isdir(path) and f in ("checkpatch", "build"):
-                for g in os.listdir(path):
-                    os.unlink(os.path.join(path, g))
-                os.rmdir(path)
-            elif f.endswith((".patch", ".log")) or f in ("series", "tree", "series-check.txt",
-                                                         "check-in-tree.txt"):
-                os.unlink(path)
-        r = self.git("format-patch", "--no-renames", "--numbered", "--subject-prefix=PATCH",
-                     "--zero-commit", "-o", out, "%s..%s" % (self.pristine, self.head))
+        tmp = tempfile.mkdtemp(prefix=".new.", dir=out)
+        self.git("format-patch", "--no-renames", "--numbered", "--subject-prefix=PATCH",
+                 "--zero-commit", "-o", tmp, "%s..%s" % (self.pristine, self.head))
+        new = {f: open(os.path.join(tmp, f), "rb").read() for f in os.listdir(tmp)}
+        old = {f: open(os.path.join(out, f), "rb").read() for f in os.listdir(out)
+               if f.endswith(".patch") and not f.startswith("0000-")}
+        # The results of series-check stand for as long as the patches are
+        # the same; a new series drops them.
+        if new != old:
+            for f in os.listdir(out):
+                path = os.path.join(out, f)
+                if os.path.isdir(path) and f in ("checkpatch", "build"):
+                    shutil.rmtree(path)
+                elif f.endswith((".patch", ".log")) or f in ("series", "tree", "series-check.txt",
+                                                             "check-in-tree.txt"):
+                    os.unlink(path)
+            for f in new:
+                os.rename(os.path.join(tmp, f), os.path.join(out, f))
+        shutil.rmtree(tmp)
         names = sorted(f for f in os.listdir(out) if f.endswith(".patch") and not f.startswith("0000-"))
         self.subjects = [self.git.out("log", "-1", "--format=%s", c).strip() for c, _ in self.commits]
         with open(os.path.join(out, "0000-cover-letter.patch"), "w", encoding="utf-8") as f:
