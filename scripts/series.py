@@ -1123,8 +1123,8 @@ class Series:
         paras = []
         if files:
             mp = module_path(files[0])
-            subject = "rust: %s: add %s" % (": ".join(mp[1:-1]) or mp[0], doc_title(
-                self.changes[files[0]].b, mp[-1]))
+            subject = "rust: %s: add %s" % (": ".join(mp[1:-1]) or mp[0],
+                                             " and ".join(module_path(f)[-1] for f in files))
             for f in files:
                 d = module_doc(self.changes[f].b)
                 if len(files) > 1 and d:
@@ -1216,16 +1216,6 @@ class Series:
         except ImportError:
             return "Subject: [PATCH 0/%d]\n" % n
         return series_cover.cover_letter(self, n)
-
-
-def doc_title(text, last):
-    """A subject from the first sentence of a module's doc."""
-    d = module_doc(text)
-    first = d.split(". ")[0].split(": ")[0].rstrip(".") if d else last
-    first = re.sub(r"`", "", first)
-    if len(first) > 50 or not first:
-        return "the %s module" % last
-    return first[0].lower() + first[1:] if not first[:2].isupper() else first
 
 
 def module_doc(text):
