@@ -61,6 +61,11 @@ INTREE_UNITS = [
 ]
 
 
+# What the series is made of.
+SOURCES = ["patches", "rust", "dax", "include", "tests/selftests/rust_dax", "Documentation/filesystems",
+           "scripts/series", "scripts/series.py", "scripts/series_tree.py", "scripts/series_cover.py"]
+
+
 def die(msg):
     sys.exit("==> error: " + msg)
 
@@ -581,7 +586,10 @@ class Series:
         self.pristine = self.git.out("rev-parse", "pristine^{commit}").strip()
         self.uncalled = []
         self.used_msgs = set()
-        self.date = self.git_top("log", "-1", "--format=%aD").strip() or \
+        # The date of the generated commits: that of the last commit to
+        # what the series is made of, so that the patches change only with
+        # it.
+        self.date = self.git_top("log", "-1", "--format=%aD", "--", *SOURCES).strip() or \
             time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
 
     def git_top(self, *args):
@@ -1179,12 +1187,17 @@ class Series:
         tmp = tempfile.mkdtemp(prefix=".new.", dir=out)
         self.git("format-patch", "--no-renames", "--numbered", "--subject-prefix=PATCH",
                  "--zero-commit", "-o", tmp, "%s..%s" % (self.pristine, self.head))
-        new = {f: open(os.path.join(tmp, f), "rb").read() for f in os.listdir(tmp)}
-        old = {f: open(os.path.join(out, f), "rb").read() for f in os.listdir(out)
+        def content(path):
+            # What a check depends on: not the date.
+            with open(path, "rb") as f:
+                return re.sub(rb"(?m)^Date: .*\n", b"", f.read(), count=1)
+        new = {f: content(os.path.join(tmp, f)) for f in os.listdir(tmp)}
+        old = {f: content(os.path.join(out, f)) for f in os.listdir(out)
                if f.endswith(".patch") and not f.startswith("0000-")}
         # The results of series-check stand for as long as the patches are
         # the same; a new series drops them.
         if new != old:
+            info("a new series: the results of the last series-check are dropped")
             for f in os.listdir(out):
                 path = os.path.join(out, f)
                 if os.path.isdir(path) and f in ("checkpatch", "build"):
@@ -1192,8 +1205,8 @@ class Series:
                 elif f.endswith((".patch", ".log")) or f in ("series", "tree", "series-check.txt",
                                                              "check-in-tree.txt"):
                     os.unlink(path)
-            for f in new:
-                os.rename(os.path.join(tmp, f), os.path.join(out, f))
+        for f in new:
+            os.rename(os.path.join(tmp, f), os.path.join(out, f))
         shutil.rmtree(tmp)
         names = sorted(f for f in os.listdir(out) if f.endswith(".patch") and not f.startswith("0000-"))
         self.subjects = [self.git.out("log", "-1", "--format=%s", c).strip() for c, _ in self.commits]
