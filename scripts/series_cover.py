@@ -225,6 +225,9 @@ def tests_section(series_dir):
                                  when, ", without the suites " + " ".join(miss) if miss else "",
                                  closing, per), 72)
         out.append("")
+    elif not d:
+        out.append("`make check` (rust_dax as a module): not run with this cache.")
+        out.append("")
     for kind, what in (("kselftest", "`make kselftest` (dax, an mm subset on ext4 and xfs, rust_dax; "
                                      "C and Rust in one boot)"),
                        ("xfstests", "`make xfstests` (fstests on ext4 and xfs -o dax, C and Rust)"),
