@@ -18,7 +18,10 @@ else
 SHELL := /bin/bash
 CACHE ?= $(or $(RUST_DAX_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-dax)
 export RUST_DAX_CACHE := $(CACHE)
-FLAVOUR ?= $(if $(filter 1,$(DEBUG)),debug,default)
+# IN_TREE=1: rust_dax built into the kernel from fs/dax_rust/, the in-tree
+# form (CONFIG_FS_DAX_RUST=y, scripts/series_tree.py), instead of the module
+# built here out of tree.
+FLAVOUR ?= $(if $(filter 1,$(DEBUG)),debug,default)$(if $(filter 1,$(IN_TREE)),-intree)
 
 # KDIR=/path/to/built/tree uses a kernel the user built (with patches/
 # applied); by default the kernel is fetched and built in the cache.
@@ -45,7 +48,7 @@ CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 LDLIBS_pmem2_client := -lpmem2
 
 .PHONY: all help deps deps-xfstests kernel kconfig-check module client probe progs build check run \
-	bench profile stress shell lint build-check fmt clean kselftest xfstests
+	bench profile stress shell lint build-check fmt clean kselftest xfstests series series-check
 
 all: build
 
@@ -65,9 +68,12 @@ help:
 	@echo 'make client    build the C test modules $(CLIENT) and $(NONGPL) (use rust_dax.ko)'
 	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
 	@echo 'make build-check  a kernel without tracepoints, and the modules against it'
+	@echo 'make series    the git am-able patch series of the in-tree form in series/'
+	@echo 'make series-check  git am, checkpatch, a build after every patch, make check IN_TREE=1'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
 	@echo 'PMEM_MAP=dev   make check: the pmem devices as fsdax namespaces with the memmap on the device'
+	@echo 'IN_TREE=1      rust_dax built into the kernel (CONFIG_FS_DAX_RUST=y), not as a module'
 
 deps:
 	@scripts/deps.sh
@@ -107,11 +113,21 @@ kconfig-check: kernel
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(PROBE) clean; \
 		cp $(KDIR)/include/config/auto.conf $(KCONFIG_USED); }
 
+ifeq ($(IN_TREE),1)
+# rust_dax is part of the kernel: nothing to build here.
+module: kconfig-check
+	@grep -qx 'CONFIG_FS_DAX_RUST=y' $(KDIR)/include/config/auto.conf || { \
+		echo '==> error: IN_TREE=1: $(KDIR) is not built with CONFIG_FS_DAX_RUST=y'; exit 1; }
+CLIENT_SYMBOLS :=
+else
 module: kconfig-check
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+CLIENT_SYMBOLS := KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers
+endif
 
 # The C test module that uses the fault API of rust_dax.ko, built the way
-# an out-of-tree user would be: against rust_dax's Module.symvers.
+# an out-of-tree user would be: against rust_dax's Module.symvers (with
+# IN_TREE=1 the kernel exports the API).
 CLIENT := tests/modules/dax_client
 # A module without a GPL licence that uses the GPL-only exports: built like
 # the client, modpost must refuse it (its output is kept for the client
@@ -119,10 +135,8 @@ CLIENT := tests/modules/dax_client
 # Module.symvers, its uses of the exports left unresolved.
 NONGPL := tests/modules/dax_nongpl
 client: module
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) \
-		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) \
-		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules \
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) $(CLIENT_SYMBOLS) modules
+	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) $(CLIENT_SYMBOLS) modules \
 		>$(NONGPL)/modpost.log 2>&1; echo "exit status $$?" >>$(NONGPL)/modpost.log
 	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) \
 		KBUILD_MODPOST_WARN=1 modules >$(NONGPL)/unresolved.log 2>&1 || \
@@ -174,6 +188,15 @@ stress: build
 
 shell: build
 	@scripts/vm.sh --kernel $(KDIR) --shell
+
+# The patch series of the in-tree form (scripts/series.py) and its checks
+# (scripts/series-check.sh: git am on the pinned tree, checkpatch, a build
+# after every patch, make check IN_TREE=1 on the kernel the series builds).
+series: deps
+	@scripts/series.sh $(CURDIR)/series
+
+series-check: series
+	@scripts/series-check.sh $(CURDIR)/series
 
 fmt:
 	@rustfmt --edition 2021 $(RUST_SRC)

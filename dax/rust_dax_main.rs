@@ -39,7 +39,7 @@ module! {
     params: {
         rust_path: bool {
             default: true,
-            description: "Serve DAX faults in Rust from load on (switch in debugfs rust_dax/rust_path)",
+            description: "Serve DAX faults in Rust at load (debugfs rust_dax/rust_path switches)",
         },
     },
 }

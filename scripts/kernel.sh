@@ -5,8 +5,9 @@
 # FLAVOUR is "default" (scripts/kconfig/base.config), "debug" (base plus
 # scripts/kconfig/debug.config) or "notrace" (base plus
 # scripts/kconfig/notrace.config: no tracepoints, for make build-check),
-# each in its own build directory in the cache.  Prints the build
-# directory.
+# each in its own build directory in the cache; with the suffix "-intree"
+# (make IN_TREE=1) rust_dax is built into the kernel from fs/dax_rust/
+# (scripts/kconfig/intree.config).  Prints the build directory.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -14,6 +15,9 @@ set -euo pipefail
 FLAVOUR=${1:-default}
 FRAGMENTS=("$TOP/scripts/kconfig/base.config")
 case $FLAVOUR in
+*-intree) FRAGMENTS+=("$TOP/scripts/kconfig/intree.config") ;;
+esac
+case ${FLAVOUR%-intree} in
 default) ;;
 debug) FRAGMENTS+=("$TOP/scripts/kconfig/debug.config") ;;
 notrace) FRAGMENTS+=("$TOP/scripts/kconfig/notrace.config") ;;

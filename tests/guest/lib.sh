@@ -91,14 +91,32 @@ use_path() {
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 
-module_loaded() { grep -q '^rust_dax ' /proc/modules; }
+# rust_dax built into the kernel (CONFIG_FS_DAX_RUST=y, make check
+# IN_TREE=1): it cannot be loaded or unloaded.  Loading it then means
+# serving the faults in Rust, unloading it handing them to C (switched off,
+# its paths are unregistered, as without the module).
+BUILTIN=
+zgrep -qx 'CONFIG_FS_DAX_RUST=y' /proc/config.gz 2>/dev/null && BUILTIN=1
+
+# skip_builtin NAME: skip a test of loading or unloading the module.
+skip_builtin() { skip "$1" "rust_dax is built in (CONFIG_FS_DAX_RUST=y)"; }
+
+module_loaded() { [ -n "$BUILTIN" ] || grep -q '^rust_dax ' /proc/modules; }
 
 load_module() {
-	module_loaded || insmod "$MODULE"
+	if [ -n "$BUILTIN" ]; then
+		use_path rust
+	else
+		module_loaded || insmod "$MODULE"
+	fi
 }
 
 unload_module() {
-	! module_loaded || rmmod rust_dax
+	if [ -n "$BUILTIN" ]; then
+		use_path c
+	else
+		! module_loaded || rmmod rust_dax
+	fi
 }
 
 # mkfs_mount FS DEV DIR [OPTS [MKFS_OPTS]]: a new FS on DEV (made with the

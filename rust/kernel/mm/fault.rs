@@ -605,8 +605,8 @@ impl<'a> CowPage<'a> {
     /// # Safety
     ///
     /// The caller must ensure that `src` is valid for reads of `PAGE_SIZE` bytes for the duration
-    /// of the call. See `DaxMapping::copy_to_cow_page()` in `kernel::dax::device` for a safe way to fill the
-    /// page from persistent memory.
+    /// of the call. See `DaxMapping::copy_to_cow_page()` in `kernel::dax::device` for a safe way
+    /// to fill the page from persistent memory.
     #[inline]
     pub unsafe fn copy_from_kernel(self, src: *const u8) -> FilledCowPage<'a> {
         // On x86-64 the page is in the direct map (no `HIGHMEM`), `kmap_local_page()` is
