@@ -48,7 +48,7 @@ CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 LDLIBS_pmem2_client := -lpmem2
 
 .PHONY: all help deps deps-xfstests kernel kconfig-check module client probe progs build check run \
-	bench profile stress shell lint build-check fmt clean kselftest xfstests series series-check
+	bench profile stress shell lint build-check fmt clean kselftest xfstests series series-check ndctl deps-ndctl
 
 all: build
 
@@ -60,9 +60,11 @@ help:
 	@echo 'make profile   instructions a fault by function, C and Rust (PROFILE_FS=ext4, PROFILE_WORKLOAD=pmd-read)'
 	@echo 'make kselftest upstream kselftests (dax, mm subset) and ours, C and Rust path side by side'
 	@echo 'make xfstests XFSTESTS_DIR=<built fstests>  fstests dax+mmap groups on ext4/xfs -o dax, C and Rust'
+	@echo 'make ndctl NDCTL_DIR=<built ndctl>  ndctl'"'"'s dax-ext4.sh, dax-xfs.sh, mmap.sh, C and Rust'
 	@echo 'make shell     a shell in the VM (module and tests under $(CURDIR))'
 	@echo 'make deps      install the packages and tools the project needs'
 	@echo 'make deps-xfstests  install what running fstests needs (not fstests)'
+	@echo 'make deps-ndctl     install what running ndctl'"'"'s tests needs (not ndctl)'
 	@echo 'make kernel    fetch, patch, configure and build Linux $(shell . scripts/kernel.version; echo $$KERNEL_DEB_VERSION)'
 	@echo 'make module    build dax/ into rust_dax.ko against KDIR=$(KDIR)'
 	@echo 'make client    build the C test modules $(CLIENT) and $(NONGPL) (use rust_dax.ko)'
@@ -80,6 +82,9 @@ deps:
 
 deps-xfstests:
 	@scripts/deps.sh xfstests
+
+deps-ndctl:
+	@scripts/deps.sh ndctl
 
 ifdef OWN_KERNEL
 kernel: deps
@@ -176,6 +181,9 @@ kselftest: build
 
 xfstests: build deps-xfstests
 	@KDIR=$(KDIR) XFSTESTS_DIR=$(XFSTESTS_DIR) scripts/xfstests.sh
+
+ndctl: build deps-ndctl
+	@KDIR=$(KDIR) NDCTL_DIR=$(NDCTL_DIR) scripts/ndctl.sh
 
 bench: build
 	@KDIR=$(KDIR) scripts/bench.sh $(CURDIR)/results
