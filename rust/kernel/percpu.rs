@@ -5,8 +5,9 @@
 //! A [`PerCpuCounter`] is a `u64` per-CPU variable used as an event counter, the way
 //! `count_vm_event()` counts: an event adds to the slot of the CPU it happens on with
 //! `this_cpu_inc()`, which takes no lock and writes no cache line another CPU writes, and a
-//! reader sums the slots of every possible CPU. The slots only grow, so a sum taken while events
-//! are counted lies between the totals at the start and at the end of the read.
+//! reader sums the slots of every possible CPU. The slots only grow, so on 64-bit architectures,
+//! where a slot is read in one load, a sum taken while events are counted lies between the
+//! totals at the start and at the end of the read.
 //!
 //! C header: [`include/linux/percpu-defs.h`](srctree/include/linux/percpu-defs.h)
 
@@ -14,6 +15,7 @@ use crate::{
     bindings,
     cpu::{nr_cpu_ids, CpuId},
     cpumask::Cpumask,
+    sync::atomic::{Atomic, Relaxed},
 };
 use core::cell::UnsafeCell;
 
@@ -45,7 +47,8 @@ pub struct PerCpuCounter {
 
 // SAFETY: A slot is only changed by `this_cpu_add()`, one read-modify-write of the slot of the
 // CPU that runs it that neither preemption nor an interrupt can split, and only read with single
-// loads (`READ_ONCE()`), so a counter can be used from any thread and in any context.
+// atomic loads (`READ_ONCE()`), so a counter can be used from any thread and in any context but
+// NMI (the generic `this_cpu_add()` of some architectures disables interrupts, not NMIs).
 unsafe impl Send for PerCpuCounter {}
 
 // SAFETY: As above.
@@ -109,9 +112,11 @@ impl PerCpuCounter {
         // SAFETY: By the type invariant, `self.slot` is a per-CPU variable, and `cpu` is a
         // possible CPU, so it has a per-CPU area.
         let slot = unsafe { bindings::per_cpu_ptr(self.slot.cast(), cpu.as_u32()) }.cast::<u64>();
-        // SAFETY: `slot` is the `u64` of `cpu`, aligned and valid for as long as `self`. That CPU
-        // may add to it meanwhile, with one instruction, so it is read once, with one load.
-        unsafe { slot.read_volatile() }
+        // SAFETY: `slot` is the `u64` of `cpu`, aligned and valid for as long as `self`. Every
+        // other access to it is a `this_cpu` operation of that CPU, a single instruction on its
+        // own slot that neither preemption nor an interrupt splits, or a load like this one:
+        // marked accesses that do not race with an atomic load (`READ_ONCE()`).
+        unsafe { Atomic::<u64>::from_ptr(slot) }.load(Relaxed)
     }
 
     /// The sum of the slots of every possible CPU.
