@@ -242,7 +242,7 @@ macro_rules! dax_fault_api {
                 )
             }
         }
-        $crate::export_symbol_gpl!(__dax_fault);
+        $crate::export_symbol_gpl!(__dax_fault, bindings = $($bindings)::+);
 
         /// Handles a page fault on a DAX file (see `FaultApi::fault`).
         ///
@@ -259,6 +259,6 @@ macro_rules! dax_fault_api {
             // SAFETY: The caller follows the contract of `dax_fault()`.
             unsafe { $crate::dax::fault_api::Adapter::<$api>::fault(vmf, order, iomap_errp, ops) }
         }
-        $crate::export_symbol_gpl!(dax_fault);
+        $crate::export_symbol_gpl!(dax_fault, bindings = $($bindings)::+);
     };
 }
