@@ -8,7 +8,7 @@ use crate::{
     bindings,
     fs::File,
     fs::Inode,
-    types::Opaque,
+    types::{NotThreadSafe, Opaque},
     xarray::state::{ValueXArray, XaLockIrqGuard},
 };
 
@@ -168,5 +168,53 @@ impl AddressSpace {
         // takes the `i_mmap` lock and handles any range, including ranges beyond the end of the
         // file and an empty `i_mmap` tree of an inode being evicted.
         unsafe { bindings::unmap_mapping_pages(self.as_ptr(), start, nr, even_cows) };
+    }
+
+    /// Takes the invalidate lock of the mapping shared (`filemap_invalidate_lock_shared()`).
+    ///
+    /// While it is held, truncation, hole punching and the other operations that remove blocks
+    /// of the file, which take it exclusive, wait. It ranks below the page-fault freeze
+    /// protection ([`super::SuperBlock::start_pagefault`]), as in the filesystems' own faults.
+    ///
+    /// May sleep.
+    #[inline]
+    pub fn invalidate_lock_shared(&self) -> InvalidateLockShared<'_> {
+        // SAFETY: By the type invariants the address space is valid; `invalidate_lock` is
+        // initialised with it.
+        unsafe { bindings::down_read(&raw mut (*self.as_ptr()).invalidate_lock) };
+        // INVARIANT: The lock was just taken for reading, by this thread.
+        InvalidateLockShared {
+            mapping: self,
+            _not_send: NotThreadSafe,
+        }
+    }
+}
+
+/// The invalidate lock of a mapping, held shared ([`AddressSpace::invalidate_lock_shared`]).
+///
+/// # Invariants
+///
+/// This thread holds `invalidate_lock` of `mapping` for reading.
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct InvalidateLockShared<'a> {
+    mapping: &'a AddressSpace,
+    // A read-held rw-semaphore is released by the thread that took it.
+    _not_send: NotThreadSafe,
+}
+
+impl InvalidateLockShared<'_> {
+    /// The mapping whose lock is held.
+    #[inline]
+    pub fn mapping(&self) -> &AddressSpace {
+        self.mapping
+    }
+}
+
+impl Drop for InvalidateLockShared<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: This thread holds the lock for reading (type invariant), and the mapping is
+        // valid for the guard's lifetime.
+        unsafe { bindings::up_read(&raw mut (*self.mapping.as_ptr()).invalidate_lock) };
     }
 }
