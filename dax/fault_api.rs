@@ -13,7 +13,7 @@
 use kernel::{
     dax::{
         fault::{DaxFault, IomapErrOut, PfnOut},
-        fault_api::{self, FaultApi, Faulted},
+        fault_api::{self, FaultApi, Faulted, UnlockedDaxFault},
     },
     mm::{fault::VmFaultResult, virt::flags},
 };
@@ -58,20 +58,24 @@ impl FaultApi for RustDaxFaultApi {
     /// - `order`: the order of the page to fault in (0 or `PMD_ORDER`);
     /// - `iomap_errp`: where to store the error of the iomap operations, if anywhere.
     ///
-    /// For callers without special locking constraints. A write fault of a shared mapping is
-    /// done under freeze protection (`sb_start_pagefault()`) and updates the file's times
-    /// first; a copy-on-write fault of a private mapping does neither, since it does not change
-    /// the file. The fault itself is `__dax_fault()`'s; if that returns `VM_FAULT_NEEDDSYNC`,
-    /// `dax_fault()` completes it with `dax_finish_sync_fault()` before ending the freeze
+    /// For callers without special locking constraints, as ext4 and xfs serve their own DAX
+    /// faults: a write fault of a shared mapping takes the freeze protection
+    /// (`sb_start_pagefault()`) and updates the file's times; then the fault takes the invalidate
+    /// lock of the mapping shared, against truncation and hole punching. A copy-on-write fault
+    /// of a private mapping takes only the lock, since it does not change the file. The fault
+    /// itself is `__dax_fault()`'s; if that returns `VM_FAULT_NEEDDSYNC`, `dax_fault()`
+    /// completes it with `dax_finish_sync_fault()` before it drops the lock and the freeze
     /// protection, so the caller never sees `VM_FAULT_NEEDDSYNC`.
     ///
-    /// The caller still has to hold what the filesystem needs against truncation (for example
-    /// the invalidate lock of the mapping, shared).
-    ///
-    /// Context: process context, may sleep; as for `__dax_fault()`.
+    /// Context: process context, may sleep. Called from a fault handler with the mmap lock or
+    /// the VMA lock held, and no lock of the filesystem: those rank below the freeze protection.
     ///
     /// Returns a `VM_FAULT_*` code.
-    fn fault(fault: &DaxFault<'_>, order: u32, iomap_errp: IomapErrOut<'_>) -> VmFaultResult {
+    fn fault(
+        fault: UnlockedDaxFault<'_>,
+        order: u32,
+        iomap_errp: IomapErrOut<'_>,
+    ) -> VmFaultResult {
         let vmf = fault.vmf();
         let shared_write = vmf.is_write() && vmf.vma().flags() & flags::SHARED != 0;
         // Held until the fault, and its synchronous completion, are done.
@@ -80,12 +84,16 @@ impl FaultApi for RustDaxFaultApi {
                 let frozen = file.inode().super_block().start_pagefault();
                 // As in the filesystems' own write faults, the fault goes on when the times
                 // cannot be updated.
-                let _ = file.update_time();
+                let _ = file.update_time(&frozen);
                 Some(frozen)
             }
             _ => None,
         };
-        match fault_api::iomap_fault(fault, order, iomap_errp) {
+        let invalidate = fault.mapping().invalidate_lock_shared();
+        let Some(fault) = fault.lock(&invalidate) else {
+            return VmFaultResult::SIGBUS;
+        };
+        match fault_api::iomap_fault(&fault, order, iomap_errp) {
             Faulted::Done(ret) => ret,
             Faulted::NeedsSync(sync) => sync.finish(),
         }

@@ -6,11 +6,15 @@
  * vm_operations_struct) serves a page fault of a DAX file with one of:
  *
  *  - dax_fault(): for callers without special locking constraints.  It does
- *    the freeze protection and the time update of a write fault itself and
- *    completes a synchronous fault.
+ *    the freeze protection and the time update of a write fault, takes the
+ *    mapping's invalidate lock shared, and completes a synchronous fault.
+ *    The caller holds the mmap or VMA lock and no filesystem lock.
  *  - __dax_fault(): for callers that take their own locks.  The caller
  *    holds what is needed against truncate and does freeze protection, time
  *    update and the completion of a synchronous fault itself.
+ *
+ * A fault is handed to one of them once: the page of a copy-on-write fault
+ * is filled and mapped by the first call.
  *
  * Both end in dax_iomap_fault() of fs/dax.c, which the seam hands to the
  * Rust fault paths of rust_dax while they are registered (fs/dax.c serves it

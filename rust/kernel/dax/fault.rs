@@ -54,17 +54,20 @@ impl<'a> DaxFault<'a> {
     ///
     /// # Safety
     ///
-    /// `vmf` is the fault being handled by the caller, valid for `'a`. `ops` are the iomap
-    /// operations of the filesystem of the faulting file, valid for `'a`, and the caller holds
-    /// the locks they need (against truncation and hole punching, as `dax_iomap_fault()`
-    /// requires) for `'a`. If `vmf` is a copy-on-write fault, its page has not been taken, and
-    /// is only taken through the returned value.
+    /// `vmf` is the fault being handled by the caller, in a fault handler of a file mapping with
+    /// the mmap lock or the VMA lock held, and not used by anyone else, for `'a` (as
+    /// [`VmFault::from_raw`] requires). `ops` are the iomap operations of the filesystem of the
+    /// faulting file, valid for `'a`, and the caller holds the locks they need (against
+    /// truncation and hole punching, as `dax_iomap_fault()` requires) for `'a`. If `vmf` is a
+    /// copy-on-write fault, its page has not been taken, and is only taken through the returned
+    /// value.
     #[inline]
     pub unsafe fn from_raw(
         vmf: *mut bindings::vm_fault,
         ops: *const bindings::iomap_ops,
     ) -> Option<Self> {
-        // SAFETY: The caller guarantees that `vmf` is valid for `'a`.
+        // SAFETY: The caller guarantees that `vmf` is the fault it handles, with the locks
+        // `VmFault::from_raw` requires held, for `'a`.
         let vmf = unsafe { VmFault::from_raw(vmf) };
         let mapping = vmf.mapping()?;
         // SAFETY: The caller guarantees that `ops` are valid for `'a`.
@@ -120,6 +123,7 @@ impl<'a> DaxFault<'a> {
     /// fault (`dax_iomap_fault()`). Returns `false`, and warns once, if the page was taken
     /// already: the caller must not hand the fault over then.
     #[inline]
+    #[must_use]
     pub(crate) fn hand_over_cow_page(&self) -> bool {
         !crate::warn_on_once!(self.vmf.is_cow() && self.cow_taken.replace(true))
     }

@@ -25,6 +25,10 @@
 use super::fault::{DaxFault, IomapErrOut, PfnOut};
 use crate::{
     bindings,
+    fs::{
+        address_space::{AddressSpace, InvalidateLockShared},
+        iomap::IomapOps,
+    },
     mm::fault::{VmFault, VmFaultResult},
 };
 use core::marker::PhantomData;
@@ -47,11 +51,65 @@ pub trait FaultApi: 'static {
     ) -> VmFaultResult;
 
     /// `dax_fault()`: handles `fault`, of `order` (0 or `PMD_ORDER`), with the freeze
-    /// protection and time update of a write fault, and completes a synchronous fault, so that
-    /// it never returns [`VmFaultResult::NEEDDSYNC`].
+    /// protection and time update of a write fault and the invalidate lock of the mapping
+    /// ([`UnlockedDaxFault::lock`]), and completes a synchronous fault, so that it never returns
+    /// [`VmFaultResult::NEEDDSYNC`].
     ///
-    /// The caller holds what protects the file's blocks against truncation and hole punching.
-    fn fault(fault: &DaxFault<'_>, order: u32, iomap_errp: IomapErrOut<'_>) -> VmFaultResult;
+    /// The caller holds the mmap or VMA lock and no lock of the filesystem.
+    fn fault(fault: UnlockedDaxFault<'_>, order: u32, iomap_errp: IomapErrOut<'_>)
+        -> VmFaultResult;
+}
+
+/// A page fault on a DAX file, before the lock that protects the file's blocks against
+/// truncation and hole punching is taken: what `dax_fault()` is given.
+///
+/// [`UnlockedDaxFault::lock`] gives the [`DaxFault`], once the invalidate lock of the mapping is
+/// held, which is what the filesystems that call `dax_fault()` take against truncation.
+///
+/// # Invariants
+///
+/// `vmf` is a fault of a mapping of a file whose address space is `mapping`, handled by this
+/// thread with the mmap lock or the VMA lock held, for `'a`; `ops` are the iomap operations of
+/// the file's filesystem, valid for `'a`, which need the invalidate lock of `mapping` held (and
+/// nothing else) against truncation and hole punching. If `vmf` is a copy-on-write fault, its
+/// page has not been taken.
+pub struct UnlockedDaxFault<'a> {
+    vmf: &'a VmFault,
+    mapping: &'a AddressSpace,
+    ops: &'a IomapOps,
+}
+
+impl<'a> UnlockedDaxFault<'a> {
+    /// The fault.
+    #[inline]
+    pub fn vmf(&self) -> &'a VmFault {
+        self.vmf
+    }
+
+    /// The address space of the faulting file.
+    #[inline]
+    pub fn mapping(&self) -> &'a AddressSpace {
+        self.mapping
+    }
+
+    /// The fault, served under `lock`, the invalidate lock of its mapping held shared
+    /// ([`AddressSpace::invalidate_lock_shared`]). `None`, with a warning, if `lock` is the lock
+    /// of another mapping.
+    #[inline]
+    pub fn lock<'g>(self, lock: &'g InvalidateLockShared<'_>) -> Option<DaxFault<'g>>
+    where
+        'a: 'g,
+    {
+        if crate::warn_on_once!(!core::ptr::eq(lock.mapping(), self.mapping)) {
+            return None;
+        }
+        // SAFETY: `vmf` is the fault this thread handles with the locks `VmFault::from_raw`
+        // requires, and `ops` the iomap operations of its file, valid for `'a` (type
+        // invariants), which outlives `'g`; the invalidate lock of the mapping, all they need,
+        // is held by `lock` for `'g`. The page of a copy-on-write fault has not been taken
+        // (type invariant), and `self` is consumed: it is only taken through the result.
+        unsafe { DaxFault::from_raw(self.vmf.as_ptr(), self.ops.as_ptr()) }
+    }
 }
 
 /// Serves `fault` with `dax_iomap_fault()`, for a caller that completes a synchronous fault
@@ -63,6 +121,10 @@ pub trait FaultApi: 'static {
 /// `dax_iomap_fault()` fills and maps the page of a copy-on-write fault: a copy-on-write
 /// `fault` is served once; served again, it fails with [`VmFaultResult::SIGBUS`] (and a
 /// warning).
+///
+/// This is for the fault API, not for the fault paths: `dax_iomap_fault()` dispatches to the
+/// registered [`FaultOps`](super::fault::FaultOps), which would be called again. They hand a
+/// fault back to `fs/dax.c` with [`builtin::iomap_fault`](super::fault::builtin::iomap_fault).
 #[inline]
 pub fn iomap_fault_pfn(
     fault: &DaxFault<'_>,
@@ -77,7 +139,8 @@ pub fn iomap_fault_pfn(
     let errp = iomap_errp.map_or(core::ptr::null_mut(), core::ptr::from_mut);
     // SAFETY: `fault` is a fault of a file with its filesystem's iomap operations, whose locks
     // are held while it exists (type invariant of `DaxFault`), as `dax_iomap_fault()` requires;
-    // the out-pointers are null or valid.
+    // `hand_over_cow_page()` recorded that the page of a copy-on-write fault, which nobody had
+    // taken, goes to `dax_iomap_fault()`; the out-pointers are null or valid.
     VmFaultResult::from_raw(unsafe {
         bindings::dax_iomap_fault(
             fault.vmf().as_ptr(),
@@ -115,6 +178,7 @@ pub fn iomap_fault<'a>(
 }
 
 /// The outcome of [`iomap_fault`].
+#[must_use = "a fault that needs the synchronous completion is not done"]
 pub enum Faulted<'a> {
     /// The fault is done, or failed: the `VM_FAULT_*` code to return.
     Done(VmFaultResult),
@@ -129,6 +193,7 @@ pub enum Faulted<'a> {
 ///
 /// `dax_iomap_fault()` returned `VM_FAULT_NEEDDSYNC` for `vmf` at `order` and stored `pfn`, the
 /// DAX memory to map.
+#[must_use = "the fault is not done until it is finished"]
 pub struct SyncFault<'a> {
     vmf: &'a VmFault,
     order: u32,
@@ -160,9 +225,11 @@ impl<T: FaultApi> Adapter<T> {
     ///
     /// # Safety
     ///
-    /// `vmf` is the fault being handled by the caller; `ops` are the iomap operations of the
-    /// filesystem of the faulting file, and the caller holds the locks they need for the call;
-    /// `pfnp` and `iomap_errp` are null or valid for writes and not aliased for the call.
+    /// `vmf` is the fault being handled by the caller, in a fault handler of a file mapping with
+    /// the mmap lock or the VMA lock held; `ops` are the iomap operations of the filesystem of
+    /// the faulting file, and the caller holds the locks they need for the call; the fault was
+    /// not handed to `dax_iomap_fault()`, `__dax_fault()` or `dax_fault()` before; `pfnp` and
+    /// `iomap_errp` are null or valid for writes and not aliased for the call.
     #[inline]
     pub unsafe fn fault_locked(
         vmf: *mut bindings::vm_fault,
@@ -171,8 +238,9 @@ impl<T: FaultApi> Adapter<T> {
         iomap_errp: *mut i32,
         ops: *const bindings::iomap_ops,
     ) -> bindings::vm_fault_t {
-        // SAFETY: The caller passes a fault and iomap operations valid for the call, with the
-        // locks they need held.
+        // SAFETY: The caller passes the fault it handles and iomap operations valid for the
+        // call, with the locks they need held; the page of a copy-on-write fault was not taken,
+        // since the fault was not handed over before.
         let Some(fault) = (unsafe { DaxFault::from_raw(vmf, ops) }) else {
             return VmFaultResult::SIGBUS.as_raw();
         };
@@ -185,7 +253,12 @@ impl<T: FaultApi> Adapter<T> {
     ///
     /// # Safety
     ///
-    /// As for [`Adapter::fault_locked`], without `pfnp`.
+    /// `vmf` is the fault being handled by the caller, in a fault handler of a file mapping with
+    /// the mmap lock or the VMA lock held and no lock of the filesystem; `ops` are the iomap
+    /// operations of the filesystem of the faulting file, which need the invalidate lock of the
+    /// file's mapping against truncation; the fault was not handed to `dax_iomap_fault()`,
+    /// `__dax_fault()` or `dax_fault()` before; `iomap_errp` is null or valid for writes and not
+    /// aliased for the call.
     #[inline]
     pub unsafe fn fault(
         vmf: *mut bindings::vm_fault,
@@ -193,13 +266,22 @@ impl<T: FaultApi> Adapter<T> {
         iomap_errp: *mut i32,
         ops: *const bindings::iomap_ops,
     ) -> bindings::vm_fault_t {
-        // SAFETY: As for `fault_locked`.
-        let Some(fault) = (unsafe { DaxFault::from_raw(vmf, ops) }) else {
+        // SAFETY: The caller passes the fault it handles, with the locks `VmFault::from_raw`
+        // requires held, for the call.
+        let vmf = unsafe { VmFault::from_raw(vmf) };
+        let Some(mapping) = vmf.mapping() else {
             return VmFaultResult::SIGBUS.as_raw();
         };
+        // SAFETY: The caller passes the iomap operations of the file's filesystem, valid for
+        // the call.
+        let ops = unsafe { IomapOps::from_raw(ops) };
+        // INVARIANT: The caller handles `vmf`, a fault of a mapping of the file of `mapping`,
+        // with `ops`, which need the invalidate lock; the fault was not handed over before, so
+        // the page of a copy-on-write fault was not taken.
+        let fault = UnlockedDaxFault { vmf, mapping, ops };
         // SAFETY: The out-pointer is null or valid and not aliased for the call.
         let iomap_errp = unsafe { iomap_errp.as_mut() };
-        T::fault(&fault, order, iomap_errp).as_raw()
+        T::fault(fault, order, iomap_errp).as_raw()
     }
 }
 
@@ -224,9 +306,10 @@ macro_rules! dax_fault_api {
         ///
         /// # Safety
         ///
-        /// Called from a fault handler of a DAX file mapping with its fault, the filesystem's
-        /// iomap operations and the locks they need held, and out-pointers that are null or
-        /// valid.
+        /// Called from a fault handler of a DAX file mapping with the mmap or VMA lock held,
+        /// with its fault, not handed to `dax_iomap_fault()`, `__dax_fault()` or `dax_fault()`
+        /// before, the filesystem's iomap operations and the locks they need held, and
+        /// out-pointers that are null or valid.
         #[$crate::prelude::export(bindings = $($bindings)::+)]
         pub unsafe extern "C" fn __dax_fault(
             vmf: *mut $crate::bindings::vm_fault,
@@ -248,7 +331,9 @@ macro_rules! dax_fault_api {
         ///
         /// # Safety
         ///
-        /// As for `__dax_fault()`.
+        /// As for `__dax_fault()`, but the caller holds no lock of the filesystem:
+        /// `dax_fault()` takes the invalidate lock of the mapping, which the iomap operations
+        /// need.
         #[$crate::prelude::export(bindings = $($bindings)::+)]
         pub unsafe extern "C" fn dax_fault(
             vmf: *mut $crate::bindings::vm_fault,
