@@ -28,8 +28,9 @@
 //! what C users call through the declaration is what is exported.
 //!
 //! The macros emit what `include/linux/export.h` emits for C: an entry of the `.export_symbol`
-//! section that holds the licence (`"GPL"`), the namespace and a reference to the symbol, labelled `__export_symbol_<name>`. From it modpost adds the symbol to the `__ksymtab`
-//! of the module and to `Module.symvers`, as for an export of C code, so that:
+//! section that holds the licence (`"GPL"`), the namespace and a reference to the symbol,
+//! labelled `__export_symbol_<name>`. From it modpost adds the symbol to the `__ksymtab` of the
+//! module and to `Module.symvers`, as for an export of C code, so that:
 //!
 //! - a module built against that `Module.symvers` resolves the symbol to the exporting module,
 //!   depends on it, and keeps it loaded;
