@@ -3,7 +3,9 @@
 #
 # kernel.sh [FLAVOUR]: fetch, patch, configure and build the kernel.
 # FLAVOUR is "default" (scripts/kconfig/base.config) or "debug" (base plus
-# scripts/kconfig/debug.config), each in its own build directory in the
+# scripts/kconfig/debug.config), built with gcc, or "llvm" or "debug-llvm",
+# the same built with clang and rustup's pinned rustc (scripts/toolchain.sh)
+# plus scripts/kconfig/llvm.config; each in its own build directory in the
 # cache.  Prints the build directory.
 
 set -euo pipefail
@@ -12,14 +14,31 @@ set -euo pipefail
 FLAVOUR=${1:-default}
 FRAGMENTS=("$TOP/scripts/kconfig/base.config")
 case $FLAVOUR in
-default) ;;
-debug) FRAGMENTS+=("$TOP/scripts/kconfig/debug.config") ;;
-*) die "unknown kernel flavour '$FLAVOUR' (default or debug)" ;;
+default | llvm) ;;
+debug | debug-llvm) FRAGMENTS+=("$TOP/scripts/kconfig/debug.config") ;;
+*) die "unknown kernel flavour '$FLAVOUR' (default, debug, llvm or debug-llvm)" ;;
 esac
+# Options that only the toolchain's flavour can have (CONFIG_RUST_INLINE_HELPERS
+# needs Clang), set on the configuration the fragments above make (below).
+TOOLCHAIN_FRAGMENTS=()
+case $FLAVOUR in
+*llvm) TOOLCHAIN=llvm TOOLCHAIN_FRAGMENTS=("$TOP/scripts/kconfig/llvm.config") ;;
+*) TOOLCHAIN=gcc ;;
+esac
+args=$("$TOP/scripts/toolchain.sh" "$TOOLCHAIN")
+read -r -a TOOLCHAIN_ARGS <<<"$args"
 
-for t in gcc make flex bison bc rustc bindgen git; do
+for t in make flex bison bc rustc bindgen git; do
 	have "$t" || die "$t not found: run 'make deps' (scripts/deps.sh)"
 done
+if [ "$TOOLCHAIN" = gcc ]; then
+	have gcc || die "gcc not found: run 'make deps' (scripts/deps.sh)"
+else
+	. "$TOP/scripts/toolchain.version"
+	for t in clang ld.lld llvm-link; do
+		have "$t-$LLVM_MAJOR" || die "$t-$LLVM_MAJOR not found: run 'make deps TOOLCHAIN=llvm'"
+	done
+fi
 export LIBCLANG_PATH=${LIBCLANG_PATH:-$(libclang_path)}
 
 exec 8>"$TREE_LOCK"
@@ -35,14 +54,14 @@ flock 9 || die "cannot lock $lock"
 OUT=$CACHE/build/$FLAVOUR
 mkdir -p "$OUT"
 JOBS=${JOBS:-$(nproc)}
-kmake() { make -s -C "$SRC" O="$OUT" -j"$JOBS" "$@"; }
+kmake() { make -s -C "$SRC" O="$OUT" -j"$JOBS" "${TOOLCHAIN_ARGS[@]}" "$@"; }
 
 # Configure when an option of the fragments is not in .config (or no
 # finished config exists).  A build with more options than the fragments ask
 # for is kept: checkouts sharing this cache may be at different revisions of
 # the fragments, and must not reconfigure the kernel back and forth.
 frag=$OUT/rust-dax.config
-cat "${FRAGMENTS[@]}" >"$frag.new"
+cat "${FRAGMENTS[@]}" "${TOOLCHAIN_FRAGMENTS[@]}" >"$frag.new"
 wanted_missing() {
 	local line
 	while IFS= read -r line; do
@@ -61,7 +80,20 @@ if [ ! -f "$OUT/.config" ] || [ ! -f "$OUT/.rust-dax-configured" ] ||
 		kmake rustavailable || true
 		die "the kernel does not accept this Rust toolchain (see above)"
 	}
-	kmake KCONFIG_ALLCONFIG="$frag.new" allnoconfig >/dev/null
+	cat "${FRAGMENTS[@]}" >"$frag.base"
+	kmake KCONFIG_ALLCONFIG="$frag.base" allnoconfig >/dev/null
+	rm -f "$frag.base"
+	# The toolchain's options are set afterwards, on the configuration made:
+	# CONFIG_RUST_INLINE_HELPERS depends on CONFIG_EXPERT, and allnoconfig
+	# would turn off every option CONFIG_EXPERT gives a prompt (SHMEM,
+	# ELF_CORE, VM_EVENT_COUNTERS, ...).  Set on the configuration made, they
+	# leave the other options as they are, so that both toolchains build the
+	# same kernel.
+	if [ ${#TOOLCHAIN_FRAGMENTS[@]} -gt 0 ]; then
+		sed -n 's/^CONFIG_\([A-Za-z0-9_]*\)=\(.*\)$/--set-val \1 \2/p' \
+			"${TOOLCHAIN_FRAGMENTS[@]}" | xargs "$SRC/scripts/config" --file "$OUT/.config"
+		kmake olddefconfig >/dev/null
+	fi
 	missing=$(wanted_missing | tr '\n' ' ')
 	[ -z "$missing" ] ||
 		die "options not accepted by Kconfig (unmet dependencies?): $missing"
