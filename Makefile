@@ -17,7 +17,18 @@ else
 SHELL := /bin/bash
 CACHE ?= $(or $(RUST_DAX_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-dax)
 export RUST_DAX_CACHE := $(CACHE)
+# The toolchain of the kernel and of the modules: gcc (the system's gcc and
+# default rustc) or llvm (clang and the rustc of the same LLVM, with the C
+# helpers of the kernel crate inlined into Rust; scripts/toolchain.version).
+TOOLCHAIN ?= gcc
+ifeq ($(filter gcc llvm,$(TOOLCHAIN)),)
+$(error TOOLCHAIN must be gcc or llvm, not '$(TOOLCHAIN)')
+endif
+ifeq ($(TOOLCHAIN),llvm)
+FLAVOUR ?= $(if $(filter 1,$(DEBUG)),debug-llvm,llvm)
+else
 FLAVOUR ?= $(if $(filter 1,$(DEBUG)),debug,default)
+endif
 
 # KDIR=/path/to/built/tree uses a kernel the user built (with patches/
 # applied); by default the kernel is fetched and built in the cache.
@@ -60,9 +71,10 @@ help:
 	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
+	@echo 'TOOLCHAIN=llvm use the kernel built with clang and inlined Rust helpers (default: gcc)'
 
 deps:
-	@scripts/deps.sh
+	@TOOLCHAIN=$(TOOLCHAIN) scripts/deps.sh
 
 deps-xfstests:
 	@scripts/deps.sh xfstests
@@ -75,6 +87,11 @@ kernel:
 	@test -f $(KDIR)/Module.symvers || \
 		{ echo "==> error: KDIR=$(KDIR) is not a built kernel tree"; exit 1; }
 endif
+
+# Every kbuild run is given the toolchain's variables: kbuild takes LLVM=,
+# RUSTC= and the like from the command line, and a module must be built with
+# the compiler and rustc of its kernel.
+KMAKE = $(MAKE) -s -C $(KDIR) $(shell scripts/toolchain.sh $(TOOLCHAIN))
 
 # The kernel build in the cache is shared with other checkouts: hold its
 # lock (shared) so that no kernel rebuild runs under the module build.
@@ -91,20 +108,25 @@ LOCK_EXCL := mkdir -p $(CACHE) && flock $(CACHE)/kernel-$(FLAVOUR).lock
 # against, kept in .kernel-config.
 KCONFIG_USED := .kernel-config
 kconfig-check: kernel
+	@scripts/toolchain.sh $(TOOLCHAIN) >/dev/null
+	@if grep -q '^CONFIG_CC_IS_CLANG=y' $(KDIR)/include/config/auto.conf; then built=llvm; \
+		else built=gcc; fi; [ $$built = $(TOOLCHAIN) ] || { \
+		echo "==> error: $(KDIR) was built with the $$built toolchain: use TOOLCHAIN=$$built"; \
+		exit 1; }
 	@cmp -s $(KDIR)/include/config/auto.conf $(KCONFIG_USED) || { \
 		echo '==> kernel configuration changed: rebuilding the modules from scratch'; \
-		$(MAKE) -s -C $(KDIR) M=$(CURDIR) clean; \
-		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean; \
+		$(KMAKE) M=$(CURDIR) clean; \
+		$(KMAKE) M=$(CURDIR)/$(CLIENT) clean; \
 		cp $(KDIR)/include/config/auto.conf $(KCONFIG_USED); }
 
 module: kconfig-check
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR) modules
 
 # The C test module that uses the fault API of rust_dax.ko, built the way
 # an out-of-tree user would be: against rust_dax's Module.symvers.
 CLIENT := tests/modules/dax_client
 client: module
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) \
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR)/$(CLIENT) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
 SELFTEST := tests/selftests/rust_dax
@@ -151,16 +173,16 @@ shell: build
 fmt:
 	@rustfmt --edition 2021 $(shell find dax rust -name '*.rs')
 
-lint: kernel
+lint: kconfig-check
 	@rustfmt --edition 2021 --check $(shell find dax rust -name '*.rs')
 	@echo '==> clippy: rust_dax'
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
 	@! grep -q '^warning\|^error\|^ERROR' $(CACHE)/clippy-module.log
 	@echo '==> clippy: kernel crate (with rust/ overlaid)'
-	@$(LOCK_EXCL) scripts/kbuild.sh $(KDIR) $(MAKE) -s -C $(KDIR) CLIPPY=1 prepare 2>&1 | tee $(CACHE)/clippy-kernel.log >&2
+	@$(LOCK_EXCL) scripts/kbuild.sh $(KDIR) $(KMAKE) CLIPPY=1 prepare 2>&1 | tee $(CACHE)/clippy-kernel.log >&2
 	@! grep -q '^warning\|^error' $(CACHE)/clippy-kernel.log
 	@echo '==> rustdoc: kernel crate (with rust/ overlaid)'
-	@$(LOCK_EXCL) scripts/kbuild.sh $(KDIR) $(MAKE) -s -C $(KDIR) rustdoc 2>&1 | tee $(CACHE)/rustdoc.log >&2
+	@$(LOCK_EXCL) scripts/kbuild.sh $(KDIR) $(KMAKE) rustdoc 2>&1 | tee $(CACHE)/rustdoc.log >&2
 	@! grep -q '^warning\|^error' $(CACHE)/rustdoc.log
 ifdef OWN_KERNEL
 	@echo '==> rebuilding the kernel crate without clippy'
@@ -169,7 +191,7 @@ endif
 	@# clippy-driver turns MIR optimisations off, so the module it built
 	@# inlines differently: a VM run from this checkout must not load it.
 	@echo '==> rebuilding rust_dax without clippy'
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR) modules
 	@echo '==> checkpatch --strict: patches/'
 	@cd / && for p in $(CURDIR)/patches/*.patch; do [ -e "$$p" ] || continue; \
 		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q "$$p" || exit 1; done
@@ -181,8 +203,8 @@ endif
 	@echo '==> ok: lint'
 
 clean:
-	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR) clean
-	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(KMAKE) M=$(CURDIR) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(KMAKE) M=$(CURDIR)/$(CLIENT) clean
 	rm -rf tests/bin $(KCONFIG_USED)
 
 endif
