@@ -2,8 +2,9 @@
 #
 # rust_dax: the DAX page-fault paths of fs/dax.c as a Rust module.
 #
-#   make run      build everything, boot a pmem VM, load rust_dax, fault on
-#                 ext4 and xfs with DAX, report
+#   make run      build everything, boot a pmem VM, load rust_dax, and show
+#                 PMD, copy-on-write and MAP_SYNC faults on ext4 and xfs,
+#                 C and Rust side by side
 #   make check    the test suite (what CI runs)
 #   make help     all targets
 #
@@ -17,6 +18,9 @@ else
 SHELL := /bin/bash
 CACHE ?= $(or $(RUST_DAX_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-dax)
 export RUST_DAX_CACHE := $(CACHE)
+# IN_TREE=1: rust_dax built into the kernel from fs/dax_rust/, the in-tree
+# form (CONFIG_FS_DAX_RUST=y, scripts/series_tree.py), instead of the module
+# built here out of tree.
 # The toolchain of the kernel and of the modules: gcc (the system's gcc and
 # default rustc) or llvm (clang and the rustc of the same LLVM, with the C
 # helpers of the kernel crate inlined into Rust; scripts/toolchain.version).
@@ -24,11 +28,9 @@ TOOLCHAIN ?= gcc
 ifeq ($(filter gcc llvm,$(TOOLCHAIN)),)
 $(error TOOLCHAIN must be gcc or llvm, not '$(TOOLCHAIN)')
 endif
-ifeq ($(TOOLCHAIN),llvm)
-FLAVOUR ?= $(if $(filter 1,$(DEBUG)),debug-llvm,llvm)
-else
-FLAVOUR ?= $(if $(filter 1,$(DEBUG)),debug,default)
-endif
+# default, debug, llvm, debug-llvm; -intree with IN_TREE=1.
+FLAVOUR ?= $(patsubst default-llvm,llvm,$(if $(filter 1,$(DEBUG)),debug,default)$(if \
+	$(filter llvm,$(TOOLCHAIN)),-llvm))$(if $(filter 1,$(IN_TREE)),-intree)
 
 # KDIR=/path/to/built/tree uses a kernel the user built (with patches/
 # applied); by default the kernel is fetched and built in the cache.
@@ -38,7 +40,12 @@ OWN_KERNEL := 1
 endif
 
 SUITES ?=
-LINT_C := dax/fault_api.c include/rust_dax.h $(filter-out %.mod.c,$(wildcard tests/modules/*/*.c))
+# mem: the memmap= pmem devices as the kernel makes them (the memmap in
+# RAM); dev: made fsdax namespaces with the memmap on the device (ndctl -M dev).
+PMEM_MAP ?= mem
+LINT_C := include/rust_dax.h $(filter-out %.mod.c,$(wildcard tests/modules/*/*.c))
+# Rust sources of the checkout, without what kbuild generates (dax/Kbuild).
+RUST_SRC = $(shell find dax rust -name '*.rs' ! -name '*_generated.rs')
 TIMEOUT ?= $(if $(filter 1,$(DEBUG)),3600,1200)
 DURATION ?= 120
 PROFILE_FS ?= ext4
@@ -49,35 +56,45 @@ CFLAGS_PROGS := -O2 -g -Wall -Wextra -Werror -pthread
 # Libraries of single programs (Debian packages installed by scripts/deps.sh).
 LDLIBS_pmem2_client := -lpmem2
 
-.PHONY: all help deps deps-xfstests kernel kconfig-check module client progs build check run \
-	bench profile stress shell lint fmt clean kselftest xfstests
+.PHONY: all help deps deps-xfstests kernel kconfig-check module client probe progs build check run \
+	bench profile stress shell lint build-check fmt clean kselftest xfstests series series-check ndctl deps-ndctl
 
 all: build
 
 help:
-	@echo 'make run       build, boot a pmem VM, load rust_dax, fault on ext4/xfs, report'
+	@echo 'make run       build, boot a pmem VM, show PMD, CoW and MAP_SYNC faults on ext4/xfs, C and Rust'
 	@echo 'make check     build and run the test suite in the VM (SUITES="module fs" for some)'
 	@echo 'make stress    processes, switch flips and module reloads on DAX files (DURATION=120 s)'
 	@echo 'make bench     C and Rust fault paths side by side in one boot; results/ (json, png)'
 	@echo 'make profile   instructions a fault by function, C and Rust (PROFILE_FS=ext4, PROFILE_WORKLOAD=pmd-read)'
 	@echo 'make kselftest upstream kselftests (dax, mm subset) and ours, C and Rust path side by side'
 	@echo 'make xfstests XFSTESTS_DIR=<built fstests>  fstests dax+mmap groups on ext4/xfs -o dax, C and Rust'
+	@echo 'make ndctl NDCTL_DIR=<built ndctl>  ndctl'"'"'s dax-ext4.sh, dax-xfs.sh, mmap.sh, C and Rust'
 	@echo 'make shell     a shell in the VM (module and tests under $(CURDIR))'
 	@echo 'make deps      install the packages and tools the project needs'
 	@echo 'make deps-xfstests  install what running fstests needs (not fstests)'
+	@echo 'make deps-ndctl     install what running ndctl'"'"'s tests needs (not ndctl)'
 	@echo 'make kernel    fetch, patch, configure and build Linux $(shell . scripts/kernel.version; echo $$KERNEL_DEB_VERSION)'
 	@echo 'make module    build dax/ into rust_dax.ko against KDIR=$(KDIR)'
-	@echo 'make client    build the C test module $(CLIENT) (uses rust_dax.ko)'
+	@echo 'make client    build the C test modules $(CLIENT) and $(NONGPL) (use rust_dax.ko)'
 	@echo 'make lint      rustfmt --check, CLIPPY=1 build, checkpatch --strict on patches/ and C'
+	@echo 'make build-check  a kernel without tracepoints, and the modules against it'
+	@echo 'make series    the git am-able patch series of the in-tree form in series/'
+	@echo 'make series-check  git am, checkpatch, a build after every patch, make check IN_TREE=1'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
 	@echo 'TOOLCHAIN=llvm use the kernel built with clang and inlined Rust helpers (default: gcc)'
+	@echo 'PMEM_MAP=dev   make check: the pmem devices as fsdax namespaces with the memmap on the device'
+	@echo 'IN_TREE=1      rust_dax built into the kernel (CONFIG_FS_DAX_RUST=y), not as a module'
 
 deps:
 	@TOOLCHAIN=$(TOOLCHAIN) scripts/deps.sh
 
 deps-xfstests:
 	@scripts/deps.sh xfstests
+
+deps-ndctl:
+	@scripts/deps.sh ndctl
 
 ifdef OWN_KERNEL
 kernel: deps
@@ -88,13 +105,13 @@ kernel:
 		{ echo "==> error: KDIR=$(KDIR) is not a built kernel tree"; exit 1; }
 endif
 
+# The kernel build in the cache is shared with other checkouts: hold its
+# lock (shared) so that no kernel rebuild runs under the module build.
 # Every kbuild run is given the toolchain's variables: kbuild takes LLVM=,
 # RUSTC= and the like from the command line, and a module must be built with
 # the compiler and rustc of its kernel.
 KMAKE = $(MAKE) -s -C $(KDIR) $(shell scripts/toolchain.sh $(TOOLCHAIN))
 
-# The kernel build in the cache is shared with other checkouts: hold its
-# lock (shared) so that no kernel rebuild runs under the module build.
 LOCK_SHARED := mkdir -p $(CACHE) && flock -s $(CACHE)/kernel-$(FLAVOUR).lock
 LOCK_EXCL := mkdir -p $(CACHE) && flock $(CACHE)/kernel-$(FLAVOUR).lock
 
@@ -117,17 +134,44 @@ kconfig-check: kernel
 		echo '==> kernel configuration changed: rebuilding the modules from scratch'; \
 		$(KMAKE) M=$(CURDIR) clean; \
 		$(KMAKE) M=$(CURDIR)/$(CLIENT) clean; \
+		$(KMAKE) M=$(CURDIR)/$(NONGPL) clean; \
+		$(KMAKE) M=$(CURDIR)/$(PROBE) clean; \
 		cp $(KDIR)/include/config/auto.conf $(KCONFIG_USED); }
 
+ifeq ($(IN_TREE),1)
+# rust_dax is part of the kernel: nothing to build here.
+module: kconfig-check
+	@grep -qx 'CONFIG_FS_DAX_RUST=y' $(KDIR)/include/config/auto.conf || { \
+		echo '==> error: IN_TREE=1: $(KDIR) is not built with CONFIG_FS_DAX_RUST=y'; exit 1; }
+CLIENT_SYMBOLS :=
+else
 module: kconfig-check
 	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR) modules
+CLIENT_SYMBOLS := KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers
+endif
 
 # The C test module that uses the fault API of rust_dax.ko, built the way
-# an out-of-tree user would be: against rust_dax's Module.symvers.
+# an out-of-tree user would be: against rust_dax's Module.symvers (with
+# IN_TREE=1 the kernel exports the API).
 CLIENT := tests/modules/dax_client
+# A module without a GPL licence that uses the GPL-only exports: built like
+# the client, modpost must refuse it (its output is kept for the client
+# suite); the copy the suite must fail to load is built without rust_dax's
+# Module.symvers, its uses of the exports left unresolved.
+NONGPL := tests/modules/dax_nongpl
 client: module
-	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR)/$(CLIENT) \
-		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR)/$(CLIENT) $(CLIENT_SYMBOLS) modules
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR)/$(NONGPL) $(CLIENT_SYMBOLS) modules \
+		>$(NONGPL)/modpost.log 2>&1; echo "exit status $$?" >>$(NONGPL)/modpost.log
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR)/$(NONGPL) \
+		KBUILD_MODPOST_WARN=1 modules >$(NONGPL)/unresolved.log 2>&1 || \
+		{ cat $(NONGPL)/unresolved.log; exit 1; }
+
+# Test-only hooks into the kernel (DAX entry dumps, an ext4 race window held
+# open on purpose), for the suites and the stress test's watchdog.
+PROBE := tests/modules/dax_probe
+probe: kconfig-check
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR)/$(PROBE) modules
 
 SELFTEST := tests/selftests/rust_dax
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h $(SELFTEST)/*.h)
@@ -144,10 +188,10 @@ $(HARNESS_PROGS): | kernel
 
 progs: $(PROGS)
 
-build: module client progs
+build: module client probe progs
 
 check: build
-	@KDIR=$(KDIR) scripts/check.sh --timeout $(TIMEOUT) $(SUITES)
+	@KDIR=$(KDIR) PMEM_MAP=$(PMEM_MAP) scripts/check.sh --timeout $(TIMEOUT) $(SUITES)
 
 run: build
 	@KDIR=$(KDIR) scripts/run.sh
@@ -157,6 +201,9 @@ kselftest: build
 
 xfstests: build deps-xfstests
 	@KDIR=$(KDIR) XFSTESTS_DIR=$(XFSTESTS_DIR) scripts/xfstests.sh
+
+ndctl: build deps-ndctl
+	@KDIR=$(KDIR) NDCTL_DIR=$(NDCTL_DIR) scripts/ndctl.sh
 
 bench: build
 	@KDIR=$(KDIR) scripts/bench.sh $(CURDIR)/results
@@ -170,11 +217,20 @@ stress: build
 shell: build
 	@scripts/vm.sh --kernel $(KDIR) --shell
 
+# The patch series of the in-tree form (scripts/series.py) and its checks
+# (scripts/series-check.sh: git am on the pinned tree, checkpatch, a build
+# after every patch, make check IN_TREE=1 on the kernel the series builds).
+series: deps
+	@scripts/series.sh $(CURDIR)/series
+
+series-check: series
+	@scripts/series-check.sh $(CURDIR)/series
+
 fmt:
-	@rustfmt --edition 2021 $(shell find dax rust -name '*.rs')
+	@rustfmt --edition 2021 $(RUST_SRC)
 
 lint: kconfig-check
-	@rustfmt --edition 2021 --check $(shell find dax rust -name '*.rs')
+	@rustfmt --edition 2021 --check $(RUST_SRC)
 	@echo '==> clippy: rust_dax'
 	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
 	@! grep -q '^warning\|^error\|^ERROR' $(CACHE)/clippy-module.log
@@ -192,9 +248,14 @@ endif
 	@# inlines differently: a VM run from this checkout must not load it.
 	@echo '==> rebuilding rust_dax without clippy'
 	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR) modules
+	@echo '==> compile-fail: misuses of the kernel crate that must not compile'
+	@$(LOCK_SHARED) env KDIR=$(KDIR) scripts/compile-fail.sh
+	@# The kernel tree has no history, so the upstream commits that Fixes:
+	@# tags name cannot be looked up there.
 	@echo '==> checkpatch --strict: patches/'
 	@cd / && for p in $(CURDIR)/patches/*.patch; do [ -e "$$p" ] || continue; \
-		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q "$$p" || exit 1; done
+		$(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q \
+			--ignore UNKNOWN_COMMIT_ID "$$p" || exit 1; done
 	@echo '==> checkpatch --strict: C of the module and the test module'
 	@cd / && $(KDIR)/source/scripts/checkpatch.pl --strict --no-tree -q -f \
 		$(addprefix $(CURDIR)/,$(LINT_C))
@@ -202,9 +263,17 @@ endif
 	@$(KDIR)/source/scripts/kernel-doc -none -Wall -Werror $(LINT_C)
 	@echo '==> ok: lint'
 
+# Configurations the tests do not boot must still build: a kernel without
+# tracepoints (its own build directory in the cache) and the modules.
+build-check: deps
+	@TOOLCHAIN=$(TOOLCHAIN) scripts/build-check.sh
+
 clean:
 	@[ ! -f $(KDIR)/Makefile ] || $(KMAKE) M=$(CURDIR) clean
 	@[ ! -f $(KDIR)/Makefile ] || $(KMAKE) M=$(CURDIR)/$(CLIENT) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(KMAKE) M=$(CURDIR)/$(NONGPL) clean
+	rm -f $(NONGPL)/*.log
+	@[ ! -f $(KDIR)/Makefile ] || $(KMAKE) M=$(CURDIR)/$(PROBE) clean
 	rm -rf tests/bin $(KCONFIG_USED)
 
 endif

@@ -8,10 +8,11 @@
 use kernel::{
     dax::{
         device::{iomap_pgoff, DaxMapping, DaxReadGuard},
-        entry::{
-            DaxEntries, DaxEntry, DaxPfn, DaxXaState, Lookup, PG_PMD_COLOUR, PG_PMD_NR, PMD_ORDER,
-        },
+        entries::DaxEntries,
+        entry::{EntryOrder, Lookup, NewEntry, PG_PMD_COLOUR, PMD_ORDER},
         fault::{DaxFault, IomapErrOut, PfnOut},
+        locked::LockedEntry,
+        pfn::SyncFaultPfn,
         trace,
     },
     fs::iomap::{IomapFlag, IomapFlags, IomapIter, IomapMapFlag, IomapType},
@@ -45,76 +46,6 @@ fn fault_error(e: Error) -> VmFaultResult {
     VmFaultResult::from_error(e)
 }
 
-/// `grab_mapping_entry()`: finds the entry at the state's index and locks it, or, if there is
-/// none, inserts a locked empty entry of `order`. An empty or zero-page PMD entry is downgraded
-/// for a PTE fault; a PTE entry where a PMD entry is asked for gives `VM_FAULT_FALLBACK`.
-fn grab_mapping_entry(xas: &mut DaxXaState<'_>, order: u32) -> Result<DaxEntry, VmFaultResult> {
-    let index = xas.index();
-    let mapping = xas.entries().mapping();
-    loop {
-        let mut g = xas.lock_irq();
-        let mut entry = match g.get_next_unlocked_entry(order) {
-            Lookup::Conflict => return Err(VmFaultResult::FALLBACK),
-            Lookup::Invalid => {
-                g.set_err(EIO);
-                None
-            }
-            Lookup::None => None,
-            Lookup::Entry(e) => Some(e),
-        };
-        let invalid = g.error().is_err();
-
-        if let Some(e) = entry {
-            if order == 0 && e.is_pmd() && (e.is_zero() || e.is_empty()) {
-                // Keep the entry valid while the lock is dropped.
-                g.lock_entry(e);
-                // Besides huge zero pages, only empty entries get downgraded, and those need no
-                // unmapping.
-                if e.is_zero() {
-                    g.unlock();
-                    mapping.unmap_pages(index & !PG_PMD_COLOUR, PG_PMD_NR, false);
-                    xas.reset();
-                    g = xas.lock_irq();
-                }
-                g.disassociate(e);
-                g.erase(); // Undo the PMD join.
-                g.wake(e, WakeMode::All);
-                g.nrpages_add(-(PG_PMD_NR as isize));
-                entry = None;
-                g.set(index);
-            }
-        }
-
-        let locked = match entry {
-            Some(e) => {
-                g.lock_entry(e);
-                Some(e)
-            }
-            None if !invalid => {
-                let e = DaxEntry::empty(order);
-                g.lock_entry(e);
-                if g.error().is_err() {
-                    None
-                } else {
-                    g.nrpages_add(1 << order);
-                    Some(e)
-                }
-            }
-            None => None,
-        };
-        g.unlock();
-
-        if xas.nomem() {
-            continue;
-        }
-        return match (xas.error(), locked) {
-            (Err(e), _) if e == ENOMEM => Err(VmFaultResult::OOM),
-            (Err(_), _) | (Ok(()), None) => Err(VmFaultResult::SIGBUS),
-            (Ok(()), Some(e)) => Ok(e),
-        };
-    }
-}
-
 /// `dax_fault_is_synchronous()`: a write fault of a `MAP_SYNC` mapping on an extent whose
 /// metadata still needs `fsync`.
 fn is_synchronous(fault: &DaxFault<'_>, iter: &IomapIter<'_>) -> bool {
@@ -123,73 +54,31 @@ fn is_synchronous(fault: &DaxFault<'_>, iter: &IomapIter<'_>) -> bool {
         && iter.iomap().flags().contains(IomapMapFlag::Dirty)
 }
 
-/// `dax_insert_entry()`: makes `new` the entry at the state's index in place of the locked
-/// `entry` if that is a zero-page or empty entry (or for a shared extent), and returns the entry
-/// now at the index, still locked. A real entry already there (a PMD entry for a PTE fault) is
-/// left alone.
+/// `dax_insert_entry()`: makes `new` the entry at the locked entry's index in its place if it
+/// is a zero-page or empty entry (or for a shared extent). A real entry already there (a PMD
+/// entry for a PTE fault) is left alone, and dirtied as the fault needs.
 fn insert_entry(
     fault: &DaxFault<'_>,
-    xas: &mut DaxXaState<'_>,
+    entry: &mut LockedEntry<'_>,
     iter: &IomapIter<'_>,
-    entry: DaxEntry,
-    new: DaxEntry,
-) -> DaxEntry {
-    let vmf = fault.vmf();
-    let mapping = xas.entries().mapping();
+    new: NewEntry<'_>,
+) {
     let write = iter.flags().contains(IomapFlag::Write);
     let dirty = write && !is_synchronous(fault, iter);
-    let shared = iter.iomap().flags().contains(IomapMapFlag::Shared);
-
     if dirty {
         fault.inode().mark_dirty_pages();
     }
-
-    if shared || (entry.is_zero() && !new.is_zero()) {
-        // We are replacing a zero page with a block mapping.
-        let index = xas.index();
-        if entry.is_pmd() {
-            mapping.unmap_pages(index & !PG_PMD_COLOUR, PG_PMD_NR, false);
-        } else {
-            mapping.unmap_pages(index, 1, false);
-        }
-    }
-
-    xas.reset();
-    let mut g = xas.lock_irq();
-    let result = if shared || entry.is_zero() || entry.is_empty() {
-        g.disassociate(entry);
-        let size = new.size().max(1);
-        // `linear_page_index(vma, address & ~(size - 1))`, from the fault's own
-        // `linear_page_index(vma, address)`.
-        let index = vmf.pgoff() - ((vmf.address() & (size - 1)) >> PAGE_SHIFT);
-        g.associate(new, index, shared);
-        // Only swap the new entry in if the current one is a zero page or empty: a normal PTE
-        // or PMD entry already in the tree is left alone (and dirtied if need be).
-        g.replace_locked(entry, new);
-        new
-    } else {
-        g.load(); // Walk the state.
-        entry
-    };
-    if dirty {
-        g.set_mark(Mark::PAGECACHE_DIRTY);
-    }
-    if write && shared {
-        g.set_mark(Mark::PAGECACHE_TOWRITE);
-    }
-    g.unlock();
-    result
+    entry.insert(new, dirty, write);
 }
 
 /// `dax_load_hole()`: maps the zero page read-only for a read of a hole.
 fn load_hole(
     fault: &DaxFault<'_>,
-    xas: &mut DaxXaState<'_>,
+    entry: &mut LockedEntry<'_>,
     iter: &IomapIter<'_>,
-    entry: &mut DaxEntry,
 ) -> VmFaultResult {
     let vmf = fault.vmf();
-    *entry = insert_entry(fault, xas, iter, *entry, DaxEntry::zero_page(vmf.address()));
+    insert_entry(fault, entry, iter, NewEntry::zero_page(vmf.address()));
     Stats::inc(&STATS.zero_page);
     let ret = vmf.insert_zero_page();
     trace::dax_load_hole(fault.inode(), vmf, ret);
@@ -197,33 +86,43 @@ fn load_hole(
 }
 
 /// `dax_pmd_load_hole()`: maps the huge zero folio read-only for a read of a hole at PMD size.
+#[cfg(CONFIG_FS_DAX_PMD)]
 fn pmd_load_hole(
     fault: &DaxFault<'_>,
-    xas: &mut DaxXaState<'_>,
+    entry: &mut LockedEntry<'_>,
     iter: &IomapIter<'_>,
-    entry: &mut DaxEntry,
 ) -> VmFaultResult {
     let vmf = fault.vmf();
     let Some(zero) = vmf.huge_zero_folio() else {
         Stats::inc(&STATS.pmd_fallback_hole);
-        trace::dax_pmd_load_hole_fallback(fault.inode(), vmf, *entry);
+        trace::dax_pmd_load_hole_fallback(fault.inode(), vmf, entry.entry());
         return VmFaultResult::FALLBACK;
     };
-    *entry = insert_entry(fault, xas, iter, *entry, DaxEntry::huge_zero_page(&zero));
-    let ret = vmf.insert_folio_pmd(&zero, false);
+    insert_entry(fault, entry, iter, NewEntry::huge_zero_page(&zero));
+    let ret = vmf.insert_huge_zero_folio(&zero);
     if ret == VmFaultResult::NOPAGE {
         Stats::inc(&STATS.huge_zero_page);
-        trace::dax_pmd_load_hole(fault.inode(), vmf, &zero, *entry);
+        trace::dax_pmd_load_hole(fault.inode(), vmf, zero.folio(), entry.entry());
     } else if ret == VmFaultResult::FALLBACK {
         Stats::inc(&STATS.pmd_fallback_hole);
     }
     ret
 }
 
+/// `dax_pmd_load_hole()` without PMD faults: never called, as in C.
+#[cfg(not(CONFIG_FS_DAX_PMD))]
+fn pmd_load_hole(
+    _fault: &DaxFault<'_>,
+    _entry: &mut LockedEntry<'_>,
+    _iter: &IomapIter<'_>,
+) -> VmFaultResult {
+    VmFaultResult::FALLBACK
+}
+
 /// `dax_fault_cow_page()`: fills the page of a write fault on a private mapping from the file
 /// (zeroes for a hole) and maps it.
 fn fault_cow_page(fault: &DaxFault<'_>, iter: &IomapIter<'_>) -> VmFaultResult {
-    let Some(cow) = fault.vmf().cow_page() else {
+    let Some(cow) = fault.take_cow_page() else {
         return VmFaultResult::SIGBUS;
     };
     Stats::inc(&STATS.cow);
@@ -247,7 +146,7 @@ fn fill_cow_page(iter: &IomapIter<'_>, cow: CowPage<'_>) -> VmFaultResult {
             }
         }
         _ => {
-            kernel::warn_on!(true);
+            kernel::warn_on_once!(true);
             return fault_return(Err(EIO));
         }
     };
@@ -259,35 +158,21 @@ fn fill_cow_page(iter: &IomapIter<'_>, cow: CowPage<'_>) -> VmFaultResult {
     }
 }
 
-/// `dax_iomap_direct_access()`: the kernel mapping and pfn of `size` bytes at `pos`, which must
-/// be mapped contiguously and aligned to `size`.
-fn direct_access<'g>(
-    iter: &'g IomapIter<'_>,
-    guard: &'g DaxReadGuard,
-    pos: i64,
-    size: usize,
-) -> Result<DaxMapping<'g>> {
-    let iomap = iter.iomap();
-    let dev = iomap.dax_device().ok_or(EIO)?;
-    let pages = size >> PAGE_SHIFT;
-    let m = dev.direct_access(guard, iomap_pgoff(iomap, pos), pages)?;
-    if m.len() < size || m.pfn() & (pages - 1) != 0 {
-        return Err(EINVAL);
-    }
-    Ok(m)
-}
-
 /// `dax_iomap_copy_around()` for a fault, which always covers whole, aligned pages: fills the
-/// new block of a shared extent with the data of the source extent (zeroes for a hole, an
-/// unwritten extent or a shared source).
+/// new block of a shared extent with the data of the source extent (zeroes for an unwritten
+/// extent or a shared source; for a hole, `iomap_iter_srcmap()` gives the shared destination
+/// itself).
 fn copy_around(iter: &IomapIter<'_>, pos: i64, size: usize, dst: &DaxMapping<'_>) -> Result {
     let srcmap = iter.srcmap();
     let zero_edge = srcmap.flags().contains(IomapMapFlag::Shared)
-        || srcmap.kind() == Some(IomapType::Unwritten)
-        || srcmap.kind() == Some(IomapType::Hole);
+        || srcmap.kind() == Some(IomapType::Unwritten);
     if zero_edge {
         dst.zero(0, size)?;
-        return dst.flush(0, size);
+        // As C, with the source map's device, whose write-cache setting decides whether the
+        // cache lines are written back (the destination's device for a hole, and for every
+        // filesystem that shares extents the same device); C would not get here without one.
+        let dev = srcmap.dax_device().unwrap_or(dst.dax_device());
+        return dst.flush_as(dev, 0, size);
     }
     let dev = srcmap.dax_device().ok_or(EIO)?;
     let guard = DaxReadGuard::new();
@@ -305,17 +190,17 @@ fn fault_iter(
     fault: &DaxFault<'_>,
     iter: &IomapIter<'_>,
     pfnp: PfnOut<'_>,
-    xas: &mut DaxXaState<'_>,
-    entry: &mut DaxEntry,
-    pmd: bool,
+    entry: &mut LockedEntry<'_>,
+    order: EntryOrder,
 ) -> VmFaultResult {
     let vmf = fault.vmf();
     let iomap = iter.iomap();
-    let size = PAGE_SIZE << if pmd { PMD_ORDER } else { 0 };
-    let pos = (xas.index() as i64) << PAGE_SHIFT;
+    let pmd = order == EntryOrder::Pmd;
+    let size = PAGE_SIZE << order.get();
+    let pos = (entry.index() as i64) << PAGE_SHIFT;
     let write = iter.flags().contains(IomapFlag::Write);
 
-    if !pmd && vmf.cow_page().is_some() {
+    if !pmd && vmf.is_cow() {
         return fault_cow_page(fault, iter);
     }
 
@@ -323,15 +208,15 @@ fn fault_iter(
     let kind = iomap.kind();
     if !write && matches!(kind, Some(IomapType::Unwritten) | Some(IomapType::Hole)) {
         return if pmd {
-            pmd_load_hole(fault, xas, iter, entry)
+            pmd_load_hole(fault, entry, iter)
         } else {
-            load_hole(fault, xas, iter, entry)
+            load_hole(fault, entry, iter)
         };
     }
 
     let shared = iomap.flags().contains(IomapMapFlag::Shared);
     if kind != Some(IomapType::Mapped) && !shared {
-        kernel::warn_on!(true);
+        kernel::warn_on_once!(true);
         if pmd {
             Stats::inc(&STATS.pmd_fallback_iomap);
             return VmFaultResult::FALLBACK;
@@ -339,9 +224,13 @@ fn fault_iter(
         return VmFaultResult::SIGBUS;
     }
 
+    // `dax_iomap_direct_access()`. C drops the DAX read lock once it has the pfn and the kernel
+    // address, and uses both after; here the pfn and the mapping borrow the lock, which is held
+    // until the memory is mapped: the device cannot go away under the copy-around or the
+    // insertion.
     let guard = DaxReadGuard::new();
-    let m = match direct_access(iter, &guard, pos, size) {
-        Ok(m) => m,
+    let (m, pfn) = match entry.direct_access(iter, &guard) {
+        Ok(found) => found,
         Err(_) if pmd => {
             // Not contiguous or not aligned at PMD size.
             Stats::inc(&STATS.pmd_fallback_iomap);
@@ -349,9 +238,8 @@ fn fault_iter(
         }
         Err(e) => return fault_return(Err(e)),
     };
-    let pfn = DaxPfn::of(&m);
 
-    *entry = insert_entry(fault, xas, iter, *entry, DaxEntry::new(pfn, pmd));
+    insert_entry(fault, entry, iter, NewEntry::memory(pfn));
 
     if write && shared {
         Stats::inc(&STATS.shared_copy);
@@ -359,12 +247,11 @@ fn fault_iter(
             return fault_return(Err(e));
         }
     }
-    drop(guard);
 
     if is_synchronous(fault, iter) {
         // `dax_fault_synchronous_pfnp()`: the caller inserts the pfn after fsync.
         let Some(pfnp) = pfnp else {
-            kernel::warn_on!(true);
+            kernel::warn_on_once!(true);
             return VmFaultResult::SIGBUS;
         };
         *pfnp = pfn.pfn();
@@ -373,13 +260,13 @@ fn fault_iter(
     }
 
     if pmd {
-        let ret = entry.insert_pmd(&xas.entries(), vmf, pfn, write);
+        let ret = entry.insert_pmd(vmf, pfn, write);
         if ret == VmFaultResult::NOPAGE {
             Stats::inc(&STATS.pmd_mapped);
         }
         ret
     } else {
-        entry.insert_pte(&xas.entries(), vmf, pfn, write)
+        entry.insert_pte(vmf, pfn, write)
     }
 }
 
@@ -402,16 +289,12 @@ fn pte_fault(
     iomap_errp: IomapErrOut<'_>,
 ) -> VmFaultResult {
     let vmf = fault.vmf();
-    let write = vmf.is_write() && vmf.cow_page().is_none();
+    let write = vmf.is_write() && !vmf.is_cow();
     Stats::inc(if write {
         &STATS.pte_write
     } else {
         &STATS.pte_read
     });
-    let Some(entries) = DaxEntries::of_fault(fault) else {
-        return VmFaultResult::SIGBUS;
-    };
-    let mut xas = entries.state(vmf.pgoff(), 0);
     let pos = (vmf.pgoff() as i64) << PAGE_SHIFT;
 
     // The caller holds the locks that serialise us with truncate and hole punching, so this is
@@ -420,12 +303,18 @@ fn pte_fault(
         return VmFaultResult::SIGBUS;
     }
 
+    // `fs/dax.c` is only called for DAX files; here a file that is not one gets SIGBUS where C
+    // would treat its page cache as DAX entries.
+    let Some(entries) = DaxEntries::of_fault(fault) else {
+        return VmFaultResult::SIGBUS;
+    };
+
     let mut flags = IomapFlags::from(IomapFlag::Dax) | IomapFlag::Fault;
     if write {
         flags |= IomapFlag::Write;
     }
 
-    let mut entry = match grab_mapping_entry(&mut xas, 0) {
+    let mut entry = match entries.grab(vmf.pgoff(), EntryOrder::Pte) {
         Ok(e) => e,
         Err(ret) => return ret,
     };
@@ -433,7 +322,7 @@ fn pte_fault(
     // Mixed reads and writes of private mappings can race with a PMD fault that covers this
     // PTE: then just return, and the fault will be retried.
     if vmf.pmd_is_trans_huge() {
-        xas.unlock_entry(entry);
+        entry.unlock();
         return VmFaultResult::NOPAGE;
     }
 
@@ -448,7 +337,7 @@ fn pte_fault(
                 Err(e) => break Err(e),
             }
             if iter.length() < PAGE_SIZE as u64 {
-                kernel::warn_on!(true); // Filesystem corruption?
+                kernel::warn_on_once!(true); // Filesystem corruption?
                 iter.set_status(EIO);
                 continue;
             }
@@ -456,9 +345,8 @@ fn pte_fault(
                 fault,
                 &iter,
                 pfnp.as_deref_mut(),
-                &mut xas,
                 &mut entry,
-                false,
+                EntryOrder::Pte,
             );
             if ret != VmFaultResult::SIGBUS && iter.iomap().flags().contains(IomapMapFlag::New) {
                 count_vm_event(VmEvent::PgMajFault);
@@ -483,7 +371,7 @@ fn pte_fault(
         ret = fault_return(error);
     }
 
-    xas.unlock_entry(entry);
+    entry.unlock();
     ret
 }
 
@@ -523,10 +411,7 @@ fn check_fallback(
 /// `dax_iomap_pmd_fault()`.
 pub(crate) fn iomap_pmd_fault(fault: &DaxFault<'_>, pfnp: PfnOut<'_>) -> VmFaultResult {
     let vmf = fault.vmf();
-    let Some(entries) = DaxEntries::of_fault(fault) else {
-        return VmFaultResult::SIGBUS;
-    };
-    let mut xas = entries.state(vmf.pgoff(), PMD_ORDER);
+    let index = vmf.pgoff() & !PG_PMD_COLOUR;
     let mut flags = IomapFlags::from(IomapFlag::Dax) | IomapFlag::Fault;
     if vmf.is_write() {
         flags |= IomapFlag::Write;
@@ -537,32 +422,37 @@ pub(crate) fn iomap_pmd_fault(fault: &DaxFault<'_>, pfnp: PfnOut<'_>) -> VmFault
     let size = usize::try_from(fault.inode().size()).unwrap_or(0);
     let max_pgoff = size.div_ceil(PAGE_SIZE);
     trace::dax_pmd_fault(fault.inode(), vmf, max_pgoff, VmFaultResult::NONE);
-    let ret = pmd_fault(fault, pfnp, &mut xas, flags, max_pgoff);
+    let ret = pmd_fault(fault, pfnp, index, flags, max_pgoff);
     trace::dax_pmd_fault_done(fault.inode(), vmf, max_pgoff, ret);
     ret
 }
 
-/// `dax_iomap_pmd_fault()` between its trace events.
+/// `dax_iomap_pmd_fault()` between its trace events, for the PMD at `index`.
 fn pmd_fault(
     fault: &DaxFault<'_>,
     mut pfnp: PfnOut<'_>,
-    xas: &mut DaxXaState<'_>,
+    index: usize,
     flags: IomapFlags,
     max_pgoff: usize,
 ) -> VmFaultResult {
     let vmf = fault.vmf();
-    if xas.index() >= max_pgoff {
+    if index >= max_pgoff {
         return VmFaultResult::SIGBUS;
     }
 
     let mut ret = VmFaultResult::FALLBACK;
-    if let Some(reason) = check_fallback(fault, xas.index(), max_pgoff) {
+    if let Some(reason) = check_fallback(fault, index, max_pgoff) {
         Stats::inc(&STATS.pmd_fallback_layout);
         Stats::inc(reason);
     } else {
+        // `fs/dax.c` is only called for DAX files; here a file that is not one gets SIGBUS
+        // where C would treat its page cache as DAX entries.
+        let Some(entries) = DaxEntries::of_fault(fault) else {
+            return VmFaultResult::SIGBUS;
+        };
         // This gives an empty PMD entry, a zero PMD entry or a DAX PMD; if it cannot (a PTE
         // entry is in the range, for instance), it gives VM_FAULT_FALLBACK.
-        match grab_mapping_entry(xas, PMD_ORDER) {
+        match entries.grab(index, EntryOrder::Pmd) {
             Err(r) => {
                 if r == VmFaultResult::FALLBACK {
                     Stats::inc(&STATS.pmd_fallback_pte_entry);
@@ -577,7 +467,7 @@ fn pmd_fault(
                     ret = VmFaultResult::NONE;
                 } else {
                     Stats::inc(&STATS.pmd_served);
-                    let pos = (xas.index() as i64) << PAGE_SHIFT;
+                    let pos = (index as i64) << PAGE_SHIFT;
                     let len = (PAGE_SIZE << PMD_ORDER) as u64;
                     let mut iter = fault.iomap_iter(pos, len, flags);
                     // Whether a fallback is counted by `fault_iter()`.
@@ -588,7 +478,13 @@ fn pmd_fault(
                             continue;
                         }
                         counted = true;
-                        ret = fault_iter(fault, &iter, pfnp.as_deref_mut(), xas, &mut entry, true);
+                        ret = fault_iter(
+                            fault,
+                            &iter,
+                            pfnp.as_deref_mut(),
+                            &mut entry,
+                            EntryOrder::Pmd,
+                        );
                         if ret != VmFaultResult::FALLBACK {
                             if let Err(e) = iter.advance(len) {
                                 iter.set_status(e);
@@ -600,7 +496,7 @@ fn pmd_fault(
                         Stats::inc(&STATS.pmd_fallback_iomap);
                     }
                 }
-                xas.unlock_entry(entry);
+                entry.unlock();
             }
         }
     }
@@ -612,17 +508,20 @@ fn pmd_fault(
 }
 
 /// `dax_insert_pfn_mkwrite()`: marks the entry at the fault's index dirty and maps `pfn`
-/// writable at `order`, unless the entry went away or changed size meanwhile, in which case the
-/// fault is retried (`VM_FAULT_NOPAGE`).
-fn insert_pfn_mkwrite(vmf: &VmFault, pfn: DaxPfn, order: u32) -> VmFaultResult {
+/// writable, unless the entry went away or changed size meanwhile, in which case the fault is
+/// retried (`VM_FAULT_NOPAGE`).
+fn insert_pfn_mkwrite(vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
     let Some(entries) = DaxEntries::of_vmf(vmf) else {
         return VmFaultResult::SIGBUS;
     };
-    let mut xas = entries.state(vmf.pgoff(), order);
+    let order = pfn.pfn().order();
+    let Some(mut xas) = entries.state_order(vmf.pgoff(), order) else {
+        return VmFaultResult::FALLBACK;
+    };
     let mut g = xas.lock_irq();
-    let entry = match g.get_next_unlocked_entry(order) {
+    match g.get_next_unlocked_entry(order) {
         // Did we race with someone splitting the entry or so?
-        Lookup::Entry(e) if order != 0 || e.is_pte() => e,
+        Lookup::Entry(e) if order != EntryOrder::Pte || e.is_pte() => (),
         found => {
             if let Lookup::Entry(e) = found {
                 g.wake(e, WakeMode::Next);
@@ -636,22 +535,18 @@ fn insert_pfn_mkwrite(vmf: &VmFault, pfn: DaxPfn, order: u32) -> VmFaultResult {
             );
             return VmFaultResult::NOPAGE;
         }
-    };
+    }
     g.set_mark(Mark::PAGECACHE_DIRTY);
-    g.lock_entry(entry);
-    g.unlock();
-    let ret = match order {
-        0 => pfn.insert_pte_mkwrite(vmf),
-        PMD_ORDER => {
-            let ret = pfn.insert_pmd_mkwrite(vmf);
-            if ret == VmFaultResult::NOPAGE {
-                Stats::inc(&STATS.pmd_mapped);
-            }
-            ret
-        }
-        _ => VmFaultResult::FALLBACK,
+    let Some(entry) = g.lock_entry() else {
+        // The entry just found, unlocked, under the same lock: not reached.
+        kernel::warn_on_once!(true);
+        return VmFaultResult::NOPAGE;
     };
-    xas.unlock_entry(entry);
+    let ret = entry.insert_mkwrite(vmf, pfn);
+    if order == EntryOrder::Pmd && ret == VmFaultResult::NOPAGE {
+        Stats::inc(&STATS.pmd_mapped);
+    }
+    entry.unlock();
     Stats::inc(&STATS.sync_finished);
     trace::dax_insert_pfn_mkwrite(entries.mapping().host(), vmf, ret);
     ret
@@ -659,14 +554,14 @@ fn insert_pfn_mkwrite(vmf: &VmFault, pfn: DaxPfn, order: u32) -> VmFaultResult {
 
 /// `dax_finish_sync_fault()`: makes the range of a `VM_FAULT_NEEDDSYNC` fault durable, then
 /// maps `pfn` writable.
-pub(crate) fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: DaxPfn) -> VmFaultResult {
+pub(crate) fn finish_sync_fault(vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
     let start = (vmf.pgoff() as i64) << PAGE_SHIFT;
-    let len = (PAGE_SIZE << order) as i64;
+    let len = (PAGE_SIZE << pfn.pfn().order().get()) as i64;
     let Some(file) = vmf.file() else {
         return VmFaultResult::SIGBUS;
     };
     if file.fsync_range(start, start + len - 1, true).is_err() {
         return VmFaultResult::SIGBUS;
     }
-    insert_pfn_mkwrite(vmf, pfn, order)
+    insert_pfn_mkwrite(vmf, pfn)
 }

@@ -11,14 +11,19 @@
 //! ([`switch`]), so that one boot can compare both.
 
 use kernel::{
-    dax::fault::{DaxFault, DaxPfn, EntryCookie, FaultOps, IomapErrOut, PfnOut},
-    fs::address_space::AddressSpace,
+    dax::{
+        entries::DaxEntries,
+        fault::{DaxFault, FaultOps, IomapErrOut, PfnOut},
+        memory_failure::EntryLock,
+        pfn::SyncFaultPfn,
+    },
     mm::{fault::VmFault, fault::VmFaultResult, folio::Folio},
-    page::BorrowedPage,
     prelude::*,
 };
 
+mod bindings;
 mod fault;
+mod fault_api;
 mod lock;
 mod stats;
 mod switch;
@@ -34,7 +39,7 @@ module! {
     params: {
         rust_path: bool {
             default: true,
-            description: "Serve DAX faults in Rust from load on (switch in debugfs rust_dax/rust_path)",
+            description: "Serve DAX faults in Rust at load (debugfs rust_dax/rust_path switches)",
         },
     },
 }
@@ -56,7 +61,8 @@ impl FaultOps for RustDaxOps {
                 Stats::inc(&STATS.pte_fault);
                 fault::iomap_pte_fault(fault, pfnp, iomap_errp)
             }
-            PMD_ORDER => {
+            // Without `CONFIG_FS_DAX_PMD`, `dax_iomap_pmd_fault()` is `VM_FAULT_FALLBACK`.
+            PMD_ORDER if cfg!(CONFIG_FS_DAX_PMD) => {
                 Stats::inc(&STATS.pmd_fault);
                 fault::iomap_pmd_fault(fault, pfnp)
             }
@@ -69,32 +75,29 @@ impl FaultOps for RustDaxOps {
         ret
     }
 
-    fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: DaxPfn) -> VmFaultResult {
+    fn finish_sync_fault(vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
         Stats::inc(&STATS.finish_sync_fault);
-        fault::finish_sync_fault(vmf, order, pfn)
+        fault::finish_sync_fault(vmf, pfn)
     }
 
-    fn lock_folio(folio: &Folio) -> EntryCookie {
+    fn lock_folio(folio: &Folio) -> EntryLock<'_> {
         Stats::inc(&STATS.entry_lock);
         lock::lock_folio(folio)
     }
 
-    fn unlock_folio(folio: &Folio, cookie: EntryCookie) {
+    fn unlock_folio<'a>(folio: &'a Folio, lock: EntryLock<'a>) {
         Stats::inc(&STATS.entry_unlock);
-        lock::unlock_folio(folio, cookie)
+        lock::unlock_folio(folio, lock)
     }
 
-    fn lock_mapping_entry(
-        mapping: &AddressSpace,
-        index: usize,
-    ) -> (EntryCookie, Option<BorrowedPage<'_>>) {
+    fn lock_mapping_entry(entries: DaxEntries<'_>, index: usize) -> EntryLock<'_> {
         Stats::inc(&STATS.entry_lock);
-        lock::lock_mapping_entry(mapping, index)
+        lock::lock_mapping_entry(entries, index)
     }
 
-    fn unlock_mapping_entry(mapping: &AddressSpace, index: usize, cookie: EntryCookie) {
+    fn unlock_mapping_entry<'a>(entries: DaxEntries<'a>, index: usize, lock: EntryLock<'a>) {
         Stats::inc(&STATS.entry_unlock);
-        lock::unlock_mapping_entry(mapping, index, cookie)
+        lock::unlock_mapping_entry(entries, index, lock)
     }
 }
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""compare.py kselftest|xfstests RUNDIR [--status N] [--paths c rust]: the
-results of the C path and of the Rust path side by side, and the verdict.
+"""compare.py kselftest|ndctl|xfstests RUNDIR [--status N] [--paths c rust]:
+the results of the C path and of the Rust path side by side, and the
+verdict.
 
-kselftest: RUNDIR/results.tsv, lines "path<TAB>test<TAB>pass|fail|skip"
-(written by tests/guest/kselftest.sh).  Every test, and every subtest
-whose result differs, is printed; any difference fails.
+kselftest, ndctl: RUNDIR/results.tsv, lines "path<TAB>test<TAB>pass|fail|skip"
+(written by tests/guest/kselftest.sh, tests/guest/ndctl.sh).  Every test,
+and every subtest whose result differs, is printed; any difference fails.
 
 xfstests: RUNDIR/xfstests/<path>/[batch<k>/]<section>/result.xml
 (fstests' xunit reports, written by tests/guest/xfstests.sh; the batches
@@ -182,14 +183,14 @@ def xfstests(rundir, paths=PATHS):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=("kselftest", "xfstests"))
+    ap.add_argument("mode", choices=("kselftest", "ndctl", "xfstests"))
     ap.add_argument("rundir")
     ap.add_argument("--status", type=int, default=0)
     ap.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS),
                     help="xfstests: the paths that ran (XFSTESTS_PATHS)")
     a = ap.parse_args()
     paths = tuple(p for p in PATHS if p in a.paths)
-    rc = kselftest(a.rundir) if a.mode == "kselftest" else xfstests(a.rundir, paths)
+    rc = xfstests(a.rundir, paths) if a.mode == "xfstests" else kselftest(a.rundir)
     if a.status != 0:
         print("==> error: the guest run ended with status %d (see %s)" % (a.status, a.rundir))
         rc = 1

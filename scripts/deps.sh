@@ -4,7 +4,8 @@
 # Install what the project needs on a Debian machine of this kind.
 # Idempotent: every step checks first and does nothing when satisfied.
 # "deps.sh xfstests" installs only what running fstests needs (make
-# deps-xfstests); fstests itself is not installed.
+# deps-xfstests); fstests itself is not installed.  "deps.sh ndctl" installs
+# what running ndctl's tests needs besides their build (make deps-ndctl).
 #
 # Environment:
 #   RUST_DAX_CACHE  cache directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/rust-dax)
@@ -40,15 +41,22 @@ XFSTESTS_PACKAGES=(
 	xfsprogs e2fsprogs acl attr bc dbench dmsetup fio gawk psmisc quota
 	libaio1 liburing2 libgdbm6 fsverity
 )
-if [ "${1:-}" = xfstests ]; then
-	DEB_PACKAGES=("${XFSTESTS_PACKAGES[@]}")
-elif [ "$TOOLCHAIN" = llvm ]; then
-	# The llvm builds: clang, lld and the LLVM tools at the pinned version
-	# (package=version), the LLVM of the pinned rustc.
-	for p in $LLVM_DEB_PACKAGES; do
-		DEB_PACKAGES+=("$p=$LLVM_DEB_VERSION")
-	done
-fi
+# Run-time needs of ndctl's DAX tests (make ndctl): dax.sh records the PMD
+# faults with trace-cmd.  Their build needs more (README.md).
+NDCTL_PACKAGES=(trace-cmd e2fsprogs xfsprogs)
+case ${1:-} in
+xfstests) DEB_PACKAGES=("${XFSTESTS_PACKAGES[@]}") ;;
+ndctl) DEB_PACKAGES=("${NDCTL_PACKAGES[@]}") ;;
+*)
+	if [ "$TOOLCHAIN" = llvm ]; then
+		# The llvm builds: clang, lld and the LLVM tools at the pinned
+		# version (package=version), the LLVM of the pinned rustc.
+		for p in $LLVM_DEB_PACKAGES; do
+			DEB_PACKAGES+=("$p=$LLVM_DEB_VERSION")
+		done
+	fi
+	;;
+esac
 
 need_apt=()
 for p in "${DEB_PACKAGES[@]}"; do
@@ -73,10 +81,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 		die "apt-get install failed for: ${need_apt[*]}"
 fi
 
-if [ "${1:-}" = xfstests ]; then
-	ok "fstests run-time dependencies present"
+case ${1:-} in
+xfstests | ndctl)
+	ok "$1 run-time dependencies present"
 	exit 0
-fi
+	;;
+esac
 
 # Rust toolchain: rustc and cargo from rustup, with rust-src for core/alloc.
 have rustc || die "rustc not found: install Rust with rustup (stable 1.95 is known to work)"

@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kernel.sh [FLAVOUR]: fetch, patch, configure and build the kernel.
-# FLAVOUR is "default" (scripts/kconfig/base.config) or "debug" (base plus
-# scripts/kconfig/debug.config), built with gcc, or "llvm" or "debug-llvm",
-# the same built with clang and rustup's pinned rustc (scripts/toolchain.sh)
-# plus scripts/kconfig/llvm.config; each in its own build directory in the
-# cache.  Prints the build directory.
+# FLAVOUR is "default" (scripts/kconfig/base.config), "debug" (base plus
+# scripts/kconfig/debug.config) or "notrace" (base plus
+# scripts/kconfig/notrace.config: no tracepoints, for make build-check),
+# built with gcc; "llvm" (make TOOLCHAIN=llvm), "debug-llvm" and
+# "notrace-llvm" are the same built with clang and rustup's pinned rustc
+# (scripts/toolchain.sh) plus scripts/kconfig/llvm.config.  Each has its
+# own build directory in the cache; with the suffix "-intree" (make
+# IN_TREE=1) rust_dax is built into the kernel from fs/dax_rust/
+# (scripts/kconfig/intree.config).  Prints the build directory.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -14,17 +18,25 @@ set -euo pipefail
 FLAVOUR=${1:-default}
 FRAGMENTS=("$TOP/scripts/kconfig/base.config")
 case $FLAVOUR in
-default | llvm) ;;
-debug | debug-llvm) FRAGMENTS+=("$TOP/scripts/kconfig/debug.config") ;;
-*) die "unknown kernel flavour '$FLAVOUR' (default, debug, llvm or debug-llvm)" ;;
+*-intree) FRAGMENTS+=("$TOP/scripts/kconfig/intree.config") ;;
+esac
+# The toolchain: gcc, or llvm for the flavours llvm and *-llvm.
+base=${FLAVOUR%-intree}
+case $base in
+llvm) base=default TOOLCHAIN=llvm ;;
+*-llvm) base=${base%-llvm} TOOLCHAIN=llvm ;;
+*) TOOLCHAIN=gcc ;;
+esac
+case $base in
+default) ;;
+debug) FRAGMENTS+=("$TOP/scripts/kconfig/debug.config") ;;
+notrace) FRAGMENTS+=("$TOP/scripts/kconfig/notrace.config") ;;
+*) die "unknown kernel flavour '$FLAVOUR' (default, debug or notrace, -llvm, -intree)" ;;
 esac
 # Options that only the toolchain's flavour can have (CONFIG_RUST_INLINE_HELPERS
 # needs Clang), set on the configuration the fragments above make (below).
 TOOLCHAIN_FRAGMENTS=()
-case $FLAVOUR in
-*llvm) TOOLCHAIN=llvm TOOLCHAIN_FRAGMENTS=("$TOP/scripts/kconfig/llvm.config") ;;
-*) TOOLCHAIN=gcc ;;
-esac
+[ "$TOOLCHAIN" = gcc ] || TOOLCHAIN_FRAGMENTS=("$TOP/scripts/kconfig/$TOOLCHAIN.config")
 args=$("$TOP/scripts/toolchain.sh" "$TOOLCHAIN")
 read -r -a TOOLCHAIN_ARGS <<<"$args"
 
@@ -59,15 +71,29 @@ kmake() { make -s -C "$SRC" O="$OUT" -j"$JOBS" "${TOOLCHAIN_ARGS[@]}" "$@"; }
 # Configure when an option of the fragments is not in .config (or no
 # finished config exists).  A build with more options than the fragments ask
 # for is kept: checkouts sharing this cache may be at different revisions of
-# the fragments, and must not reconfigure the kernel back and forth.
+# the fragments, and must not reconfigure the kernel back and forth.  A
+# later fragment overrides an option of an earlier one; "# CONFIG_X is not
+# set" asks that X be off, also one that other options select (the check
+# then names it).
 frag=$OUT/rust-dax.config
-cat "${FRAGMENTS[@]}" "${TOOLCHAIN_FRAGMENTS[@]}" >"$frag.new"
+merge_fragments() {
+	awk 'match($0, /^CONFIG_[A-Za-z0-9_]+=/) { sym = substr($0, 1, RLENGTH - 1) }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { sym = $2 }
+		sym != "" { if (!(sym in val)) order[n++] = sym; val[sym] = $0; sym = "" }
+		END { for (i = 0; i < n; i++) print val[order[i]] }' "$@"
+}
+merge_fragments "${FRAGMENTS[@]}" "${TOOLCHAIN_FRAGMENTS[@]}" >"$frag.new"
 wanted_missing() {
-	local line
+	local line sym
 	while IFS= read -r line; do
 		case $line in
 		CONFIG_*=*)
 			grep -qxF "$line" "$OUT/.config" || echo "$line"
+			;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			! grep -q "^$sym=" "$OUT/.config" || echo "$line"
 			;;
 		esac
 	done <"$frag.new"
@@ -80,7 +106,7 @@ if [ ! -f "$OUT/.config" ] || [ ! -f "$OUT/.rust-dax-configured" ] ||
 		kmake rustavailable || true
 		die "the kernel does not accept this Rust toolchain (see above)"
 	}
-	cat "${FRAGMENTS[@]}" >"$frag.base"
+	merge_fragments "${FRAGMENTS[@]}" >"$frag.base"
 	kmake KCONFIG_ALLCONFIG="$frag.base" allnoconfig >/dev/null
 	rm -f "$frag.base"
 	# The toolchain's options are set afterwards, on the configuration made:
@@ -104,5 +130,8 @@ else
 fi
 
 info "building $FLAVOUR kernel in $OUT (-j$JOBS)"
+ticker "building $FLAVOUR kernel" "$OUT"
+trap untick EXIT
 kbuild_guarded "$OUT" kmake bzImage modules
+untick
 echo "$OUT"

@@ -57,8 +57,11 @@ info "building kselftest targets: $TARGETS"
 log=$OUT/build.log
 # mm builds every test of the directory; a test we do not run may fail to
 # build (missing libraries) without failing us, so check the ones we run.
+ticker "building kselftests"
+trap untick EXIT
 nice make -k -C "$SHADOW/tools/testing/selftests" O="$OUT" TARGETS="$TARGETS" \
 	-j"$(nproc)" >"$log" 2>&1 || warn "some kselftests did not build (see $log)"
+untick
 # Our target also installed, to be run by the kernel's runner.
 rm -rf "$OUT/install"
 make -s -C "$SHADOW/tools/testing/selftests" O="$OUT" TARGETS=rust_dax \
@@ -78,8 +81,15 @@ done
 mkdir -p "$CACHE/vm"
 RUNDIR=$(mktemp -d "$CACHE/vm/kselftest.XXXXXX")
 status=0
+# The guest says which program runs (tests/guest/kselftest.sh): show it.
+"$TOP/scripts/follow.py" --progress "$RUNDIR/progress" &
+follower=$!
+trap 'kill $follower 2>/dev/null || true' EXIT
 "$TOP/scripts/vm.sh" --kernel "$KDIR" --timeout "$TIMEOUT" --pmem 3 \
 	--rundir "$RUNDIR" -- env KSFT_SRC="$SHADOW/tools/testing/selftests" \
 	KSFT_BUILD="$BUILD" KSFT_INSTALL="$OUT/install" bash tests/guest/kselftest.sh || status=$?
+kill -TERM $follower
+wait $follower || true
+trap - EXIT
 info "guest logs in $RUNDIR"
 exec python3 "$TOP/scripts/compare.py" kselftest "$RUNDIR" --status "$status"

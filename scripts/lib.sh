@@ -57,3 +57,36 @@ kbuild_guarded() {
 	rm -f "$marker"
 	return "$rc"
 }
+
+# ticker WHAT [DIR]: until untick, say every minute how long WHAT has run
+# and, with DIR, how many objects (*.o) it has written there so far and the
+# last one, so that a long build shows it is getting on.  Nothing for a
+# run shorter than a minute.
+ticker() {
+	local what=$1 dir=${2:-}
+	TICKER_STAMP=$(mktemp "$CACHE/.ticker.XXXXXX")
+	(
+		set +e +o pipefail
+		trap 'kill ${!:-} 2>/dev/null; exit 0' TERM
+		start=$SECONDS
+		while sleep 60 & wait $!; do
+			msg="$what: $(((SECONDS - start) / 60)) min"
+			if [ -n "$dir" ]; then
+				objs=$(find "$dir" -name '*.o' -newer "$TICKER_STAMP" -printf '%T@ %P\n' |
+					sort -n)
+				msg+=", $(grep -c . <<<"$objs") objects compiled"
+				[ -z "$objs" ] || msg+=", the last $(tail -n 1 <<<"$objs" | cut -d' ' -f2)"
+			fi
+			info "$msg"
+		done
+	) &
+	TICKER=$!
+}
+
+untick() {
+	[ -n "${TICKER:-}" ] || return 0
+	kill "$TICKER" 2>/dev/null || true
+	wait "$TICKER" 2>/dev/null || true
+	rm -f "$TICKER_STAMP"
+	TICKER=
+}

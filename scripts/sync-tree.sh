@@ -1,21 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# sync-tree.sh SRC: make the kernel tree SRC equal to its pristine commit
-# plus patches/*.patch (applied in order) plus the files under rust/
-# (overlaid onto the tree's rust/).  Only files whose content changes are
-# written, so make rebuilds only what depends on them.
+# sync-tree.sh [--print-tree] SRC: make the kernel tree SRC equal to its
+# pristine commit plus patches/*.patch (applied in order) plus the files
+# under rust/ (overlaid onto the tree's rust/) plus the in-tree form of the
+# module, its tests and documentation (scripts/series_tree.py).  Only files
+# whose content changes are written, so make rebuilds only what depends on
+# them.  --print-tree prints the git tree of that content and changes
+# nothing (scripts/series.py splits it into the patch series).
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-SRC=${1:?usage: sync-tree.sh SRC}
+PRINT_TREE=
+if [ "${1:-}" = --print-tree ]; then
+	PRINT_TREE=1
+	shift
+fi
+SRC=${1:?usage: sync-tree.sh [--print-tree] SRC}
 cd "$SRC"
 git rev-parse -q --verify refs/tags/pristine >/dev/null || die "$SRC has no pristine tag"
 
 # Build the wanted tree in a private index, never touching the work tree.
 idx=$SRC/.git/rust-dax-index
-export GIT_INDEX_FILE=$idx.tmp
+export GIT_INDEX_FILE=$idx${PRINT_TREE:+.$$}.tmp
 rm -f "$GIT_INDEX_FILE"
 git read-tree refs/tags/pristine
 for p in "$TOP"/patches/*.patch; do
@@ -30,7 +38,13 @@ if [ -d "$TOP/rust" ]; then
 		git update-index --add --cacheinfo "100644,$blob,$rel"
 	done < <(find "$TOP/rust" -type f ! -name '*.md' -print0)
 fi
+python3 "$TOP/scripts/series_tree.py" intree
 wanted=$(git write-tree)
+if [ -n "$PRINT_TREE" ]; then
+	rm -f "$GIT_INDEX_FILE"
+	echo "$wanted"
+	exit 0
+fi
 
 # Files that differ from pristine now (earlier syncs) or should differ.
 applied=$SRC/.git/rust-dax-applied

@@ -53,13 +53,20 @@ esac
 
 mkdir -p "$CACHE/vm"
 RUNDIR=$(mktemp -d "$CACHE/vm/xfstests.XXXXXX")
-info "fstests: $DIR, sections: $SECTIONS, paths: $PATHS, check $ARGS; progress in $RUNDIR/xfstests/*.log"
+info "fstests: $DIR, sections: $SECTIONS, paths: $PATHS, check $ARGS; check's output in $RUNDIR/xfstests/*.log"
 status=0
+# The guest says which test runs (tests/guest/check_progress.py): show it.
+"$TOP/scripts/follow.py" --progress "$RUNDIR/progress" &
+follower=$!
+trap 'kill $follower 2>/dev/null || true' EXIT
 "$TOP/scripts/vm.sh" --kernel "$KDIR" --timeout "$TIMEOUT" --pmem 3 \
 	--share "$DIR" --rundir "$RUNDIR" -- env XFSTESTS_DIR="$DIR" \
 	XFSTESTS_ARGS="$ARGS" XFSTESTS_SECTIONS="$SECTIONS" XFSTESTS_BATCH="$BATCH" \
 	XFSTESTS_FROM="${XFSTESTS_FROM:-}" XFSTESTS_PATHS="$PATHS" \
 	bash tests/guest/xfstests.sh || status=$?
+kill -TERM $follower
+wait $follower || true
+trap - EXIT
 info "guest logs in $RUNDIR"
 # shellcheck disable=SC2086
 exec python3 "$TOP/scripts/compare.py" xfstests "$RUNDIR" --status "$status" --paths $PATHS

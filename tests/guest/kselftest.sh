@@ -20,6 +20,18 @@ KLOGS=$RUNDIR/kselftest
 mkdir -p "$KLOGS"
 TEST_TIMEOUT=${KSFT_TEST_TIMEOUT:-900}
 
+# The programs a path runs: dax, then on ext4 and on xfs the mm subset and
+# ours twice (alone and through the kernel's runner).
+MM_TESTS=$(grep -cv '^$\|^#' "$TOP/tests/selftests/mm.list")
+TOTAL=$((2 * (1 + 2 * (MM_TESTS + 2))))
+STARTED=0
+
+# begin PATH NAME: say which program starts, and its place (progress).
+begin() {
+	STARTED=$((STARTED + 1))
+	progress "test $STARTED of $TOTAL, $1: $2"
+}
+
 # record PATH NAME STATUS LOG: the verdict of one program (exit status as
 # kselftest defines it: 0 pass, 4 skip) and of each KTAP subtest it printed.
 record() {
@@ -27,6 +39,7 @@ record() {
 	case $st in 0) r=pass ;; 4) r=skip ;; *) r=fail ;; esac
 	printf '%s\t%s\t%s\n' "$path" "$name" "$r" >>"$RES"
 	echo "$path $name: $r (exit $st)"
+	progress "test $STARTED of $TOTAL, $path: $name: $r"
 	# "ok 3 desc # SKIP why" / "not ok 4 desc"; nested plans are indented.
 	sed -nE 's/^(not )?ok [0-9]+ (.*)$/\1|\2/p' "$log" | while IFS='|' read -r neg desc; do
 		local v=pass
@@ -68,8 +81,10 @@ for n in json.load(sys.stdin):
 
 run_dax() {
 	local path=$1 log=$KLOGS/$path-dax.log st=0
+	begin "$path" dax/dax-kmem-hotplug.sh
 	if [ -z "$DAXDEV" ]; then
 		printf '%s\t%s\t%s\n' "$path" dax/device-dax-setup fail >>"$RES"
+		progress "test $STARTED of $TOTAL, $path: dax/device-dax-setup: fail"
 		return
 	fi
 	(cd "$KSFT_SRC/dax" && DAX_KMEM_TEST_DEV=$DAXDEV \
@@ -88,6 +103,7 @@ run_mm() {
 		args=${line#"$prog"}
 		log=$KLOGS/$path-$fs-$prog.log
 		st=0
+		begin "$path" "mm/$fs/$prog"
 		# shellcheck disable=SC2086
 		unshare -m sh -c 'cd "$1" && mount --bind "$1/tmp" /tmp && shift &&
 			exec timeout "$@"' sh "$dir" "$TEST_TIMEOUT" \
@@ -100,11 +116,13 @@ run_mm() {
 run_ours() {
 	local path=$1 fs=$2 dev=$3 dir=$MNT/own-$fs log=$KLOGS/$path-rust_dax-$fs.log st=0
 	mkfs_mount "$fs" "$dev" "$dir" || return 1
+	begin "$path" "rust_dax/$fs/dax_fault"
 	(cd "$dir" && timeout "$TEST_TIMEOUT" "$KSFT_BUILD/rust_dax/dax_fault") >"$log" 2>&1 || st=$?
 	record "$path" "rust_dax/$fs/dax_fault" "$st" "$log"
 	# The same through the kernel's runner (run_kselftest.sh).
 	log=$KLOGS/$path-rust_dax-$fs-runner.log
 	st=0
+	begin "$path" "rust_dax/$fs/run_kselftest.sh"
 	RUST_DAX_TEST_DIR=$dir timeout "$TEST_TIMEOUT" \
 		"$KSFT_INSTALL/run_kselftest.sh" -t rust_dax:dax_fault >"$log" 2>&1 || st=$?
 	grep -q '^ok 1 selftests: rust_dax: dax_fault$' "$log" || st=1

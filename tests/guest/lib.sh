@@ -31,6 +31,13 @@ t() {
 	fi
 }
 
+# progress MSG: a line for the host to show while the run goes on (the
+# targets that run for long follow $RUNDIR/progress with
+# scripts/follow.py --progress, which adds the time).
+progress() {
+	echo "$*" >>"$RUNDIR/progress"
+}
+
 # last_result: the TAP line of the last test (ok or not ok).
 last_result() {
 	grep -E '^(not )?ok - ' "$TAP" | tail -n 1
@@ -84,14 +91,32 @@ use_path() {
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 
-module_loaded() { grep -q '^rust_dax ' /proc/modules; }
+# rust_dax built into the kernel (CONFIG_FS_DAX_RUST=y, make check
+# IN_TREE=1): it cannot be loaded or unloaded.  Loading it then means
+# serving the faults in Rust, unloading it handing them to C (switched off,
+# its paths are unregistered, as without the module).
+BUILTIN=
+zgrep -qx 'CONFIG_FS_DAX_RUST=y' /proc/config.gz 2>/dev/null && BUILTIN=1
+
+# skip_builtin NAME: skip a test of loading or unloading the module.
+skip_builtin() { skip "$1" "rust_dax is built in (CONFIG_FS_DAX_RUST=y)"; }
+
+module_loaded() { [ -n "$BUILTIN" ] || grep -q '^rust_dax ' /proc/modules; }
 
 load_module() {
-	module_loaded || insmod "$MODULE"
+	if [ -n "$BUILTIN" ]; then
+		use_path rust
+	else
+		module_loaded || insmod "$MODULE"
+	fi
 }
 
 unload_module() {
-	! module_loaded || rmmod rust_dax
+	if [ -n "$BUILTIN" ]; then
+		use_path c
+	else
+		! module_loaded || rmmod rust_dax
+	fi
 }
 
 # mkfs_mount FS DEV DIR [OPTS [MKFS_OPTS]]: a new FS on DEV (made with the
@@ -107,6 +132,25 @@ mkfs_mount() {
 	*) echo "unknown fs $fs" >&2; return 1 ;;
 	esac
 	mount -t "$fs" -o "dax$opts" "$dev" "$dir"
+}
+
+# pmem_map_dev DEV...: make the namespace of each pmem DEV an fsdax
+# namespace with its memmap (struct pages) on the device, ndctl's -M dev;
+# the block device keeps its name.
+pmem_map_dev() {
+	local dev ns json
+	for dev in "$@"; do
+		ns=$(ndctl list -N | python3 -c 'import json, sys
+for n in json.load(sys.stdin):
+    if n.get("blockdev") == sys.argv[1]: print(n["dev"])' "${dev#/dev/}")
+		[ -n "$ns" ] || { echo "no namespace for $dev"; return 1; }
+		json=$(ndctl create-namespace -f -e "$ns" -m fsdax -M dev) || return 1
+		echo "$json"
+		echo "$json" | python3 -c 'import json, sys
+n = json.load(sys.stdin)
+sys.exit(not (n["mode"] == "fsdax" and n["map"] == "dev" and n["blockdev"] == sys.argv[1]))' \
+			"${dev#/dev/}" || { echo "$dev: not fsdax -M dev"; return 1; }
+	done
 }
 
 remount() {

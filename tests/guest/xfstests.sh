@@ -87,19 +87,24 @@ mkfs_test() {
 	esac
 }
 
-# check_batch PATH SECTION REPORT TESTS...: one run of check on PATH,
-# its xunit report in REPORT/SECTION/result.xml.
+# check_batch PATH SECTION REPORT FIRST TESTS...: one run of check on
+# PATH, its xunit report in REPORT/SECTION/result.xml; FIRST is the place
+# of its first test in the section's list of TOTAL tests (for the progress
+# the host shows: tests/guest/check_progress.py).
 check_batch() {
-	local path=$1 s=$2 report=$3 start
-	shift 3
+	local path=$1 s=$2 report=$3 first=$4 start
+	shift 4
 	use_path "$path"
 	mkfs_test "$s"
 	echo "# section $s, path $path: check $*"
+	progress "$s $path: check $* (setting up)"
 	start=$(date +%s)
 	HOST_OPTIONS=$OUT/$s.config RESULT_BASE=$report ./check -R xunit -s "$s" \
-		"$@" >>"$OUT/$path-$s.log" 2>&1
+		"$@" 2>&1 | "$TOP/tests/guest/check_progress.py" "$OUT/$path-$s.log" \
+		"$s $path" "$first" "$TOTAL"
 	echo "# section $s, path $path: $(($(date +%s) - start)) s" |
 		tee -a "$OUT/$path-$s.log"
+	progress "$s $path: check $* done in $(($(date +%s) - start)) s"
 	cp "$STATS" "$OUT/stats-$path-$s.txt"
 }
 
@@ -111,28 +116,33 @@ for s in $XFSTESTS_SECTIONS; do
 	awk -v s="[$s]" '/^\[/ { on = ($0 == s) } on' "$CFG" >"$OUT/$s.config"
 	# shellcheck disable=SC2086
 	set -- $XFSTESTS_ARGS
+	# The tests check would run (not those -e or -E leave out), from
+	# XFSTESTS_FROM on if set (with batches): resume a run cut short there.
+	mkfs_test "$s"
+	HOST_OPTIONS=$OUT/$s.config ./check -n -s "$s" "$@" >"$OUT/list-$s.log" 2>&1
+	from=
+	[ "${XFSTESTS_BATCH:-0}" -eq 0 ] || from=${XFSTESTS_FROM:-}
+	mapfile -t tests < <(awk -v from="$from" '
+		$1 ~ /^[a-z0-9]+\/[0-9]+$/ && $2 != "[expunged]" &&
+			(from == "" || $1 == from) { from = ""; print $1 }
+	' "$OUT/list-$s.log")
+	TOTAL=${#tests[@]}
 	if [ "${XFSTESTS_BATCH:-0}" -gt 0 ]; then
 		# The tests in batches, each run on C then on Rust, so that a
 		# run cut short by its time limit still pairs what it ran.
-		mkfs_test "$s"
-		HOST_OPTIONS=$OUT/$s.config ./check -n -s "$s" "$@" >"$OUT/list-$s.log" 2>&1
-		# The tests check would run (not those -e or -E leave out),
-		# from XFSTESTS_FROM on if set: resume a run cut short there.
-		mapfile -t tests < <(awk -v from="${XFSTESTS_FROM:-}" '
-			$1 ~ /^[a-z0-9]+\/[0-9]+$/ && $2 != "[expunged]" &&
-				(from == "" || $1 == from) { from = ""; print $1 }
-		' "$OUT/list-$s.log")
 		echo "# section $s: ${#tests[@]} tests${XFSTESTS_FROM:+ from $XFSTESTS_FROM}, batches of $XFSTESTS_BATCH"
 		[ ${#tests[@]} -gt 0 ] || echo "# section $s: no tests to run${XFSTESTS_FROM:+ ($XFSTESTS_FROM is not in the list)}"
+		progress "$s: $TOTAL tests, in batches of $XFSTESTS_BATCH, each on ${XFSTESTS_PATHS:-c rust}"
 		for ((i = 0; i < ${#tests[@]}; i += XFSTESTS_BATCH)); do
 			for path in ${XFSTESTS_PATHS:-c rust}; do
 				check_batch "$path" "$s" "$OUT/$path/batch$((i / XFSTESTS_BATCH))" \
-					"${tests[@]:i:XFSTESTS_BATCH}"
+					$((i + 1)) "${tests[@]:i:XFSTESTS_BATCH}"
 			done
 		done
 	else
+		progress "$s: $TOTAL tests, on ${XFSTESTS_PATHS:-c rust}"
 		for path in ${XFSTESTS_PATHS:-c rust}; do
-			check_batch "$path" "$s" "$OUT/$path" "$@"
+			check_batch "$path" "$s" "$OUT/$path" 1 "$@"
 		done
 	fi
 done

@@ -31,6 +31,7 @@
 
 #include "kselftest_harness.h"
 #include "dax_dir.h"
+#include "dax_fixture.h"
 
 #define PG 4096UL
 

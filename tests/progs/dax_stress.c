@@ -25,7 +25,17 @@
  * the model through pread(2) and through a new mapping (on both paths).
  *
  * A watchdog fails the run if the workers have not finished 120 s after
- * the time is up, and prints what each was doing and its kernel stack.  Exit status 0 only if everything matched.
+ * the time is up.  Before it kills them it prints what each was doing and
+ * the kernel stack of each worker and of the controller, the DAX entries of
+ * every file (when the test module dax_probe is loaded: index, flags, pfn,
+ * and the folio's reference and map counts), and has the kernel log the
+ * stacks of all blocked tasks and then of all tasks (sysrq w and t).
+ *
+ * With -P FILE, a line of progress (seconds, operations, flips, reloads)
+ * is appended to FILE every PROGRESS_EVERY seconds, for a person following
+ * the run; nothing else is written there.
+ *
+ * Exit status 0 only if everything matched, 3 after a hang.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,8 +64,10 @@
 #define TAIL_PAGES 32
 #define MAX_PAGES (MAX_WORKERS * PAGES_PER_WORKER + TAIL_PAGES)
 #define WATCHDOG_GRACE 120
+#define PROGRESS_EVERY 5
 #define SWITCH "/sys/kernel/debug/rust_dax/rust_path"
 #define STATS "/sys/kernel/debug/rust_dax/stats"
+#define ENTRIES "/sys/kernel/debug/dax_probe/entries"
 
 enum op {
 	OP_MWRITE, OP_MREAD, OP_PWRITE, OP_PREAD, OP_PUNCH, OP_ZERO, OP_SYNC,
@@ -192,14 +204,6 @@ static void check(const char *buf, int f, unsigned int p, const char *how)
 		"(model version %#x length %u, then %s, %s, %s; read %zu non-zero bytes)\n",
 		me, how, paths[f], p, i, m.ver, m.len, op_name(m.hist[0]),
 		op_name(m.hist[1]), op_name(m.hist[2]), nz);
-	/*
-	 * Zeroes where the page's only write was a pwrite(2), in the range a
-	 * PMD write fault converts from unwritten: the race of ext4 in 7.3 that
-	 * zeroes converted blocks after publishing them as written.
-	 */
-	if (!nz && m.hist[0] == OP_PWRITE && m.hist[1] == 0xff && p * PAGE < PMD_SIZE)
-		fprintf(stderr, "worker %d: page %u: the signature of ext4's zeroout race "
-			"(Documentation/ext4-zeroout-race.md)\n", me, p);
 	sh->errors[me]++;
 }
 
@@ -695,56 +699,135 @@ static uint64_t verify(const char *how)
 	return sh->errors[me] - before;
 }
 
+/* The mismatches found so far by all workers. */
+static uint64_t errors_so_far(void)
+{
+	uint64_t n = 0;
+	int w;
+
+	for (w = 0; w < nworkers; w++)
+		n += sh->errors[w];
+	return n;
+}
+
+/* Copies the file PATH to stderr. */
+static void cat(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (fwrite(buf, 1, n, stderr) != (size_t)n)
+			break;
+	close(fd);
+}
+
+/* The kernel stack of process PID. */
+static void dump_stack_of(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	cat(path);
+}
+
 /* What worker I (process PID) is doing, and its kernel stack. */
 static void dump_worker(int i, pid_t pid)
 {
-	char path[64], buf[4096];
-	ssize_t n;
-	int fd;
-
 	fprintf(stderr, "stress: watchdog: worker %d pid %d: %s file %d page %u\n", i, pid,
 		sh->cur_op[i] >= 0 ? op_names[sh->cur_op[i]] : "-", sh->cur_file[i],
 		sh->cur_page[i]);
-	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n > 0) {
-		buf[n] = 0;
-		fprintf(stderr, "%s", buf);
+	dump_stack_of(pid);
+}
+
+/* The DAX entries of every file, through the test module dax_probe. */
+static void dump_entries(void)
+{
+	int f, fd;
+
+	for (f = 0; f < nfiles; f++) {
+		fd = open(ENTRIES, O_WRONLY);
+		if (fd < 0) {
+			fprintf(stderr, "stress: watchdog: no %s (dax_probe not loaded)\n", ENTRIES);
+			return;
+		}
+		if (write(fd, paths[f], strlen(paths[f])) < 0)
+			perror(ENTRIES);
+		close(fd);
+		fprintf(stderr, "stress: watchdog: DAX entries of %s:\n", paths[f]);
+		cat(ENTRIES);
 	}
+}
+
+/* Has the kernel log the stacks of the tasks: sysrq KEY. */
+static void sysrq(char key)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY);
+
+	if (fd < 0 || write(fd, &key, 1) != 1)
+		perror("sysrq");
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Appends a line of progress to FD. */
+static void progress(int fd, double start, unsigned int duration)
+{
+	uint64_t ops = 0;
+	char line[256];
+	int w, o, n;
+
+	for (w = 0; w < nworkers; w++)
+		for (o = 0; o < NR_OPS; o++)
+			ops += sh->ops[w][o];
+	n = snprintf(line, sizeof(line),
+		     "stress: %.0f s of %u: %llu operations, %llu flips, %llu reloads, %llu mismatches\n",
+		     now() - start, duration, (unsigned long long)ops,
+		     (unsigned long long)sh->flips, (unsigned long long)sh->reloads,
+		     (unsigned long long)errors_so_far());
+	if (write(fd, line, n) != n)
+		perror("progress");
 }
 
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus };
-	const char *module = NULL;
+	const char *module = NULL, *progress_path = NULL;
 	unsigned int duration = 120, seed = 1;
+	double next_progress;
+	int progress_fd = -1;
 	pid_t pids[MAX_WORKERS + 1], ctl = 0;
 	double start, deadline;
 	int opt, i, f, running, failed = 0, hung = 0;
 	uint64_t total = 0, errors = 0;
 
-	while ((opt = getopt(argc, argv, "t:w:m:s:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:w:m:s:p:P:")) != -1) {
 		switch (opt) {
 		case 't': duration = atoi(optarg); break;
 		case 'w': nworkers = atoi(optarg); break;
 		case 'm': module = optarg; break;
 		case 's': seed = atoi(optarg); break;
 		case 'p': pin = !strcmp(optarg, "rust") ? 1 : !strcmp(optarg, "c") ? 0 : -2; break;
+		case 'P': progress_path = optarg; break;
 		default: goto usage;
 		}
 	}
 	if (optind >= argc || pin == -2 || nworkers < 1 || nworkers > MAX_WORKERS ||
 	    (argc - optind) * FILES_PER_DIR > MAX_FILES) {
 usage:
-		fprintf(stderr, "usage: %s [-t SECS] [-w WORKERS] [-m MODULE.ko] [-p c|rust] [-s SEED] DIR...\n",
+		fprintf(stderr, "usage: %s [-t SECS] [-w WORKERS] [-m MODULE.ko] [-p c|rust] [-s SEED] [-P FILE] DIR...\n",
 			argv[0]);
 		return 2;
 	}
 	sigaction(SIGBUS, &sa, NULL);
+	if (progress_path) {
+		progress_fd = open(progress_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (progress_fd < 0)
+			perror(progress_path);
+	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
 		perror("mmap");
@@ -794,6 +877,7 @@ usage:
 
 	/* Watchdog: everything must be over WATCHDOG_GRACE s after the end. */
 	running = nworkers + (module ? 1 : 0);
+	next_progress = start + PROGRESS_EVERY;
 	while (running > 0) {
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -807,20 +891,24 @@ usage:
 			}
 			continue;
 		}
+		if (progress_fd >= 0 && now() >= next_progress) {
+			progress(progress_fd, start, duration);
+			next_progress += PROGRESS_EVERY;
+		}
 		if (now() > deadline + WATCHDOG_GRACE) {
-			int fd = open("/proc/sysrq-trigger", O_WRONLY);
-
 			fprintf(stderr, "stress: watchdog: %d processes still running %d s after the end: hang\n",
 				running, WATCHDOG_GRACE);
 			fprintf(stderr, "stress: watchdog: rust_path %d\n", read_switch());
 			for (i = 0; i < nworkers; i++)
 				dump_worker(i, pids[i]);
-			if (fd >= 0) {
-				/* The blocked tasks into the kernel log. */
-				if (write(fd, "w", 1) < 0)
-					perror("sysrq");
-				close(fd);
+			if (ctl) {
+				fprintf(stderr, "stress: watchdog: controller pid %d\n", ctl);
+				dump_stack_of(ctl);
 			}
+			dump_entries();
+			/* The blocked tasks, then all tasks, into the kernel log. */
+			sysrq('w');
+			sysrq('t');
 			sh->stop = 1;
 			for (i = 0; i < nworkers; i++)
 				kill(pids[i], SIGKILL);
@@ -857,8 +945,10 @@ usage:
 			printf("\n");
 		}
 	}
+	if (progress_fd >= 0)
+		progress(progress_fd, start, duration);
 	if (hung)
-		return 1;
+		return 3;
 
 	/* Quiesced: every page against the model, on both paths. */
 	me = 0;

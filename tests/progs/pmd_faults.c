@@ -55,6 +55,7 @@
 
 #include "kselftest_harness.h"
 #include "dax_dir.h"
+#include "dax_fixture.h"
 #include "pattern.h"
 
 #define PAGE 4096UL

@@ -155,10 +155,13 @@ impl Drop for DaxReadGuard {
 
 /// A range of DAX memory mapped in the kernel, as returned by [`DaxDevice::direct_access`].
 ///
-/// The memory is persistent memory that user space may map and access concurrently, and that
-/// may contain poisoned cache lines: it is only accessed through raw copies, reads are done with
-/// `copy_mc_to_kernel()`, which recovers from machine checks, and a range is never exposed as a
-/// Rust reference.
+/// The memory is storage: persistent memory that user space may map and access concurrently,
+/// and that may contain poisoned cache lines. It is never a Rust allocation and never exposed
+/// as a Rust reference: like user memory, it is only accessed through C copy functions
+/// (`memset()`, `copy_mc_to_kernel()`, which recovers from machine checks, `copy_page()`), so
+/// that a concurrent access by user space or another mapping changes the data stored, as a
+/// concurrent `write(2)` would, but cannot break the kernel's memory safety. Writing it can
+/// corrupt the data of the device, as writing to a block device can.
 ///
 /// # Invariants
 ///
@@ -181,6 +184,9 @@ impl<'g> DaxMapping<'g> {
     }
 
     /// Returns the page frame number of the first page.
+    ///
+    /// A number: what may be mapped is a [`DaxPfn`](super::pfn::DaxPfn), which only the
+    /// memory of a file's locked entry gives.
     #[inline]
     pub fn pfn(&self) -> usize {
         self.pfn
@@ -227,9 +233,10 @@ impl<'g> DaxMapping<'g> {
     /// the persistent memory. Fails with `EINVAL` if the range is not inside the mapping.
     pub fn zero(&self, offset: usize, len: usize) -> Result {
         let dst = self.range(offset, len)?;
-        // SAFETY: By the type invariants and the check above, `dst` is valid for writes of `len`
-        // bytes while the DAX read lock is held, which it is for `'g`.
-        unsafe { core::ptr::write_bytes(dst, 0, len) };
+        // SAFETY: By the type invariants and the check above, `dst` is mapped and may be written
+        // for `len` bytes while the DAX read lock is held, which it is for `'g`; it is DAX memory,
+        // written through C as the type's documentation says.
+        unsafe { bindings::memset(dst.cast(), 0, len) };
         Ok(())
     }
 
@@ -265,10 +272,18 @@ impl<'g> DaxMapping<'g> {
     ///
     /// Fails with `EINVAL` if the range is not inside the mapping.
     pub fn flush(&self, offset: usize, len: usize) -> Result {
+        self.flush_as(self.dax_dev, offset, len)
+    }
+
+    /// [`DaxMapping::flush`] as `dax_flush(dax_dev, ...)` of another device `dax_dev` does:
+    /// the cache lines are written back if `dax_dev` has a write cache (`dax_flush()` only asks
+    /// the device that).
+    pub fn flush_as(&self, dax_dev: &DaxDevice, offset: usize, len: usize) -> Result {
         let addr = self.range(offset, len)?;
-        // SAFETY: The device is valid, the DAX read lock is held, and by the type invariants and
-        // the check above the range is mapped memory of the device.
-        unsafe { bindings::dax_flush(self.dax_dev.as_ptr(), addr.cast(), len) };
+        // SAFETY: `dax_dev` is valid (type invariants of `DaxDevice`); `dax_flush()` only reads
+        // its flags. The DAX read lock is held, and by the type invariants and the check above
+        // the range is mapped memory.
+        unsafe { bindings::dax_flush(dax_dev.as_ptr(), addr.cast(), len) };
         Ok(())
     }
 

@@ -12,17 +12,24 @@
 //!
 //! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
 
-pub use super::entry::{DaxPfn, EntryCookie};
+use super::{
+    entries::DaxEntries,
+    entry::EntryOrder,
+    memory_failure::EntryLock,
+    pfn::{DaxPfn, SyncFaultPfn},
+};
 use crate::{
     bindings,
     error::{to_result, Result},
     fs::{
         address_space::AddressSpace, iomap::IomapFlags, iomap::IomapIter, iomap::IomapOps, Inode,
     },
-    mm::{fault::VmFault, fault::VmFaultResult, folio::Folio},
-    page::BorrowedPage,
+    mm::{
+        fault::{CowPage, VmFault, VmFaultResult},
+        folio::Folio,
+    },
 };
-use core::marker::PhantomData;
+use core::{cell::Cell, marker::PhantomData};
 
 /// A page fault on a DAX file, as passed to `dax_iomap_fault()`.
 ///
@@ -31,14 +38,48 @@ use core::marker::PhantomData;
 /// `ops` are the iomap operations of the filesystem of `mapping`'s host, passed by that
 /// filesystem to `dax_iomap_fault()` for this fault, and the filesystem holds the locks they
 /// need (against truncation and hole punching, as `dax_iomap_fault()` requires) until the fault
-/// handler returns.
+/// handler returns. Until `cow_taken` is set, nobody has taken the page of a copy-on-write
+/// fault `vmf`; it is set once the page is handed out, or handed to C code that takes it.
 pub struct DaxFault<'a> {
     vmf: &'a VmFault,
     mapping: &'a AddressSpace,
     ops: &'a IomapOps,
+    cow_taken: Cell<bool>,
 }
 
 impl<'a> DaxFault<'a> {
+    /// Describes the fault `vmf` of a DAX file, to be served with the iomap operations `ops`.
+    ///
+    /// Returns `None` if the faulting VMA maps no file.
+    ///
+    /// # Safety
+    ///
+    /// `vmf` is the fault being handled by the caller, valid for `'a`. `ops` are the iomap
+    /// operations of the filesystem of the faulting file, valid for `'a`, and the caller holds
+    /// the locks they need (against truncation and hole punching, as `dax_iomap_fault()`
+    /// requires) for `'a`. If `vmf` is a copy-on-write fault, its page has not been taken, and
+    /// is only taken through the returned value.
+    #[inline]
+    pub unsafe fn from_raw(
+        vmf: *mut bindings::vm_fault,
+        ops: *const bindings::iomap_ops,
+    ) -> Option<Self> {
+        // SAFETY: The caller guarantees that `vmf` is valid for `'a`.
+        let vmf = unsafe { VmFault::from_raw(vmf) };
+        let mapping = vmf.mapping()?;
+        // SAFETY: The caller guarantees that `ops` are valid for `'a`.
+        let ops = unsafe { IomapOps::from_raw(ops) };
+        // INVARIANT: The caller guarantees that `ops` are the operations of the filesystem of
+        // `mapping`'s host, that the locks they need are held for `'a`, and that the page of a
+        // copy-on-write fault has not been taken.
+        Some(DaxFault {
+            vmf,
+            mapping,
+            ops,
+            cow_taken: Cell::new(false),
+        })
+    }
+
     /// The fault.
     #[inline]
     pub fn vmf(&self) -> &'a VmFault {
@@ -61,6 +102,26 @@ impl<'a> DaxFault<'a> {
     #[inline]
     pub fn iomap_ops(&self) -> &'a IomapOps {
         self.ops
+    }
+
+    /// Takes the page of a copy-on-write fault, to fill and map it; `None` if this is not one,
+    /// or if the page was taken already.
+    #[inline]
+    pub fn take_cow_page(&self) -> Option<CowPage<'a>> {
+        if self.cow_taken.replace(true) {
+            return None;
+        }
+        // SAFETY: `cow_taken` was not set, so nobody has taken the page (type invariant); it
+        // is set now.
+        unsafe { self.vmf.cow_page() }
+    }
+
+    /// Records that the fault is handed to C code that takes the page of a copy-on-write
+    /// fault (`dax_iomap_fault()`). Returns `false`, and warns once, if the page was taken
+    /// already: the caller must not hand the fault over then.
+    #[inline]
+    pub(crate) fn hand_over_cow_page(&self) -> bool {
+        !crate::warn_on_once!(self.vmf.is_cow() && self.cow_taken.replace(true))
     }
 
     /// Starts an iteration over the file's extents in `pos..pos + len` with the filesystem's
@@ -96,36 +157,39 @@ pub trait FaultOps: 'static {
 
     /// `dax_finish_sync_fault()`: makes the range of a `VM_FAULT_NEEDDSYNC` fault durable and
     /// maps `pfn` writable.
-    fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: DaxPfn) -> VmFaultResult {
-        builtin::finish_sync_fault(vmf, order, pfn)
+    fn finish_sync_fault(vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
+        builtin::finish_sync_fault(vmf, pfn)
     }
 
-    /// `dax_lock_folio()`: locks the DAX entry of `folio`; returns the cookie for
-    /// [`FaultOps::unlock_folio`].
-    fn lock_folio(folio: &Folio) -> EntryCookie {
+    /// `dax_lock_folio()`: locks the DAX entry of `folio`, for [`FaultOps::unlock_folio`]
+    /// ([`super::memory_failure::lock_folio`] does it in Rust).
+    ///
+    /// What it returns is checked: a lock of another entry, or [`EntryLock::NotNeeded`] for a
+    /// folio that is not device DAX, is warned about, unlocked, and reported as
+    /// [`EntryLock::Failed`].
+    fn lock_folio(folio: &Folio) -> EntryLock<'_> {
         builtin::lock_folio(folio)
     }
 
     /// `dax_unlock_folio()`.
-    fn unlock_folio(folio: &Folio, cookie: EntryCookie) {
-        builtin::unlock_folio(folio, cookie)
+    fn unlock_folio<'a>(folio: &'a Folio, lock: EntryLock<'a>) {
+        builtin::unlock_folio(folio, lock)
     }
 
-    /// `dax_lock_mapping_entry()`: locks the DAX entry at `index` of `mapping`; returns the
-    /// cookie for [`FaultOps::unlock_mapping_entry`] and the entry's first page,
-    /// [`EntryCookie::NONE_NEEDED`] and no page if there is no entry to lock (none, or a
-    /// zero-page or empty one), or [`EntryCookie::FAILED`] and no page if it could not be
-    /// locked.
-    fn lock_mapping_entry(
-        mapping: &AddressSpace,
-        index: usize,
-    ) -> (EntryCookie, Option<BorrowedPage<'_>>) {
-        builtin::lock_mapping_entry(mapping, index)
+    /// `dax_lock_mapping_entry()`: locks the DAX entry at `index` of `entries`, if it has
+    /// memory, for [`FaultOps::unlock_mapping_entry`]; [`EntryLock::NotNeeded`] if there is no
+    /// such entry (none, or a zero-page or empty one), or [`EntryLock::Failed`] if it could not
+    /// be locked. The caller gets the first page of a locked entry.
+    ///
+    /// What it returns is checked: a lock of another entry is warned about, unlocked, and
+    /// reported as [`EntryLock::Failed`].
+    fn lock_mapping_entry(entries: DaxEntries<'_>, index: usize) -> EntryLock<'_> {
+        builtin::lock_mapping_entry(entries, index)
     }
 
     /// `dax_unlock_mapping_entry()`.
-    fn unlock_mapping_entry(mapping: &AddressSpace, index: usize, cookie: EntryCookie) {
-        builtin::unlock_mapping_entry(mapping, index, cookie)
+    fn unlock_mapping_entry<'a>(entries: DaxEntries<'a>, index: usize, lock: EntryLock<'a>) {
+        builtin::unlock_mapping_entry(entries, index, lock)
     }
 }
 
@@ -140,6 +204,10 @@ pub mod builtin {
         pfnp: PfnOut<'_>,
         iomap_errp: IomapErrOut<'_>,
     ) -> VmFaultResult {
+        // The C code fills and maps the page of a copy-on-write fault: once.
+        if !fault.hand_over_cow_page() {
+            return VmFaultResult::SIGBUS;
+        }
         let pfnp = pfnp.map_or(core::ptr::null_mut(), core::ptr::from_mut);
         let errp = iomap_errp.map_or(core::ptr::null_mut(), core::ptr::from_mut);
         // SAFETY: `fault` describes a fault passed to `dax_iomap_fault()` with these iomap
@@ -156,47 +224,57 @@ pub mod builtin {
     }
 
     /// `dax_finish_sync_fault_builtin()`.
-    pub fn finish_sync_fault(vmf: &VmFault, order: u32, pfn: DaxPfn) -> VmFaultResult {
-        // SAFETY: `vmf` is a valid fault (type invariant of `VmFault`).
+    pub fn finish_sync_fault(vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
+        let pfn = pfn.pfn();
+        // SAFETY: `vmf` is a valid fault (type invariant of `VmFault`); `pfn` is what the
+        // filesystem passed to `dax_finish_sync_fault()` for it (type invariant of
+        // `SyncFaultPfn`).
         VmFaultResult::from_raw(unsafe {
-            bindings::dax_finish_sync_fault_builtin(vmf.as_ptr(), order, pfn.pfn())
+            bindings::dax_finish_sync_fault_builtin(vmf.as_ptr(), pfn.order().get(), pfn.pfn())
         })
     }
 
     /// `dax_lock_folio_builtin()`.
-    pub fn lock_folio(folio: &Folio) -> EntryCookie {
+    pub fn lock_folio(folio: &Folio) -> EntryLock<'_> {
         // SAFETY: `folio` is a valid folio.
-        EntryCookie::from_raw(unsafe { bindings::dax_lock_folio_builtin(folio.as_ptr()) })
+        let cookie = unsafe { bindings::dax_lock_folio_builtin(folio.as_ptr()) };
+        // SAFETY: `cookie` was just returned by a lock of the folio's entry.
+        unsafe { EntryLock::from_folio_cookie(folio, cookie) }
     }
 
     /// `dax_unlock_folio_builtin()`.
-    pub fn unlock_folio(folio: &Folio, cookie: EntryCookie) {
-        // SAFETY: `folio` is a valid folio; `cookie` came from a lock of it (trait contract).
-        unsafe { bindings::dax_unlock_folio_builtin(folio.as_ptr(), cookie.as_raw()) }
+    pub fn unlock_folio<'a>(folio: &'a Folio, lock: EntryLock<'a>) {
+        if let EntryLock::Failed = lock {
+            return;
+        }
+        // SAFETY: `folio` is a valid folio, and the cookie stands for its lock.
+        unsafe { bindings::dax_unlock_folio_builtin(folio.as_ptr(), lock.into_cookie()) }
     }
 
     /// `dax_lock_mapping_entry_builtin()`.
-    pub fn lock_mapping_entry(
-        mapping: &AddressSpace,
-        index: usize,
-    ) -> (EntryCookie, Option<BorrowedPage<'_>>) {
+    pub fn lock_mapping_entry(entries: DaxEntries<'_>, index: usize) -> EntryLock<'_> {
+        let mapping = entries.mapping();
         let mut page = core::ptr::null_mut();
         // SAFETY: `mapping` is a valid address space and `page` a valid out-pointer.
-        let cookie = EntryCookie::from_raw(unsafe {
-            bindings::dax_lock_mapping_entry_builtin(mapping.as_ptr(), index, &mut page)
-        });
-        // SAFETY: A page stored by the function is the first page of the DAX memory of the
-        // entry it locked, which has a `struct page` while the file's DAX device is bound, as
-        // the caller of `dax_lock_mapping_entry()` keeps it for the duration of the call.
-        let page = core::ptr::NonNull::new(page).map(|p| unsafe { BorrowedPage::from_raw(p) });
-        (cookie, page)
+        let cookie =
+            unsafe { bindings::dax_lock_mapping_entry_builtin(mapping.as_ptr(), index, &mut page) };
+        // SAFETY: `cookie` was just returned by a lock of the entry at `index` of `mapping`.
+        unsafe { EntryLock::from_mapping_cookie(mapping, index, cookie) }
     }
 
     /// `dax_unlock_mapping_entry_builtin()`.
-    pub fn unlock_mapping_entry(mapping: &AddressSpace, index: usize, cookie: EntryCookie) {
-        // SAFETY: `mapping` is a valid address space; `cookie` came from a lock of the entry.
+    pub fn unlock_mapping_entry<'a>(entries: DaxEntries<'a>, index: usize, lock: EntryLock<'a>) {
+        if let EntryLock::Failed = lock {
+            return;
+        }
+        // SAFETY: `mapping` is a valid address space; the cookie stands for the lock of the
+        // entry at `index`.
         unsafe {
-            bindings::dax_unlock_mapping_entry_builtin(mapping.as_ptr(), index, cookie.as_raw())
+            bindings::dax_unlock_mapping_entry_builtin(
+                entries.mapping().as_ptr(),
+                index,
+                lock.into_cookie(),
+            )
         }
     }
 }
@@ -233,8 +311,14 @@ impl<T: FaultOps> Adapter<T> {
         // SAFETY: The filesystem passes its iomap operations, valid for the call.
         let ops = unsafe { IomapOps::from_raw(ops) };
         // INVARIANT: `ops` were passed by the filesystem of `mapping` for this fault, with the
-        // locks `dax_iomap_fault()` requires held.
-        let fault = DaxFault { vmf, mapping, ops };
+        // locks `dax_iomap_fault()` requires held. `dax_iomap_fault()` is where the page of a
+        // copy-on-write fault is taken: nobody has taken it yet.
+        let fault = DaxFault {
+            vmf,
+            mapping,
+            ops,
+            cow_taken: Cell::new(false),
+        };
         // SAFETY: The out-pointers are null or valid and not aliased for the call.
         let (pfnp, iomap_errp) = unsafe { (pfnp.as_mut(), iomap_errp.as_mut()) };
         T::iomap_fault(&fault, order, pfnp, iomap_errp).as_raw()
@@ -250,16 +334,25 @@ impl<T: FaultOps> Adapter<T> {
     ) -> bindings::vm_fault_t {
         // SAFETY: Called from the fault handler with its `struct vm_fault`.
         let vmf = unsafe { VmFault::from_raw(vmf) };
-        // The filesystem passes the pfn a fault returned with `VM_FAULT_NEEDDSYNC`.
-        T::finish_sync_fault(vmf, order, DaxPfn::from_sync_fault(pfn)).as_raw()
+        let Some(order) = EntryOrder::new(order) else {
+            // No DAX entry has this order: C's answer, whatever it is.
+            // SAFETY: The arguments are those of `dax_finish_sync_fault()`.
+            return unsafe { bindings::dax_finish_sync_fault_builtin(vmf.as_ptr(), order, pfn) };
+        };
+        // SAFETY: The filesystem passes the pfn that a fault of `vmf` returned with
+        // `VM_FAULT_NEEDDSYNC`: DAX memory of this order that it maps at the faulting index,
+        // valid during the fault (not in a shared extent: a write to one is not synchronous).
+        let pfn = unsafe { SyncFaultPfn::new(DaxPfn::new(pfn, order, false)) };
+        T::finish_sync_fault(vmf, pfn).as_raw()
     }
 
     /// # Safety
     ///
     /// Called by `dax_lock_folio()` with its argument.
     unsafe extern "C" fn lock_folio(folio: *mut bindings::folio) -> usize {
-        // SAFETY: `memory_failure()` passes a valid folio that it keeps alive for the call.
-        T::lock_folio(unsafe { Folio::from_raw(folio) }).as_raw()
+        // SAFETY: `memory_failure()` passes a valid folio that it keeps alive until it unlocks.
+        let folio = unsafe { Folio::from_raw(folio) };
+        T::lock_folio(folio).of_folio(folio).into_cookie()
     }
 
     /// # Safety
@@ -268,8 +361,10 @@ impl<T: FaultOps> Adapter<T> {
     unsafe extern "C" fn unlock_folio(folio: *mut bindings::folio, cookie: usize) {
         // SAFETY: As for `lock_folio`.
         let folio = unsafe { Folio::from_raw(folio) };
-        // The cookie is the one a lock of this folio returned.
-        T::unlock_folio(folio, EntryCookie::from_raw(cookie))
+        // SAFETY: `dax_unlock_folio()` is passed the cookie that `dax_lock_folio()` returned
+        // for this folio, once.
+        let lock = unsafe { EntryLock::from_folio_cookie(folio, cookie) };
+        T::unlock_folio(folio, lock)
     }
 
     /// # Safety
@@ -280,16 +375,22 @@ impl<T: FaultOps> Adapter<T> {
         index: usize,
         page: *mut *mut bindings::page,
     ) -> usize {
-        // SAFETY: The caller keeps the address space alive for the call (its inode is pinned
-        // by the filesystem's notify_failure handler).
+        // SAFETY: The caller keeps the address space alive, its inode not being evicted, until
+        // it unlocks (the filesystem's notify_failure handler holds a reference to the inode).
         let mapping = unsafe { AddressSpace::from_raw(mapping) };
-        let (cookie, locked_page) = T::lock_mapping_entry(mapping, index);
-        if let Some(locked_page) = locked_page {
-            // SAFETY: `page` is a valid out-pointer; it is left alone when no page is returned,
-            // as `dax_lock_mapping_entry()` leaves it.
-            unsafe { *page = locked_page.as_ptr() };
+        // Not a DAX mapping: nothing locked, as `dax_lock_mapping_entry()` answers.
+        let Some(entries) = DaxEntries::of_mapping(mapping) else {
+            return 0;
+        };
+        let lock = T::lock_mapping_entry(entries, index).of_mapping_index(mapping, index);
+        if let EntryLock::Locked(entry) = &lock {
+            if let Some(locked_page) = entry.page() {
+                // SAFETY: `page` is a valid out-pointer; it is left alone when no page is
+                // returned, as `dax_lock_mapping_entry()` leaves it.
+                unsafe { *page = locked_page.as_ptr() };
+            }
         }
-        cookie.as_raw()
+        lock.into_cookie()
     }
 
     /// # Safety
@@ -302,20 +403,28 @@ impl<T: FaultOps> Adapter<T> {
     ) {
         // SAFETY: As for `lock_mapping_entry`.
         let mapping = unsafe { AddressSpace::from_raw(mapping) };
-        // The cookie is the one a lock of this entry returned.
-        T::unlock_mapping_entry(mapping, index, EntryCookie::from_raw(cookie))
+        let Some(entries) = DaxEntries::of_mapping(mapping) else {
+            return;
+        };
+        // SAFETY: `dax_unlock_mapping_entry()` is passed the cookie that
+        // `dax_lock_mapping_entry()` returned for this index of this mapping, once.
+        let lock = unsafe { EntryLock::from_mapping_cookie(mapping, index, cookie) };
+        T::unlock_mapping_entry(entries, index, lock)
     }
 }
 
 /// A registered implementation of the DAX fault paths (`dax_register_fault_ops()`).
 ///
-/// Dropping it unregisters the implementation and waits until no call is running in it.
+/// Dropping it unregisters the implementation and waits until no call is running in it. A
+/// registration that is leaked instead is unregistered, with a warning, when the module
+/// that holds the implementation goes away.
 ///
 /// # Invariants
 ///
-/// `Adapter::<T>::OPS` is registered with `dax_register_fault_ops()`.
+/// `ops` is registered with `dax_register_fault_ops()`, and calls `T`.
 pub struct Registration<T: FaultOps> {
-    _ops: PhantomData<T>,
+    ops: &'static bindings::dax_fault_ops,
+    _impl: PhantomData<T>,
 }
 
 impl<T: FaultOps> Registration<T> {
@@ -323,20 +432,26 @@ impl<T: FaultOps> Registration<T> {
     ///
     /// Fails with `EBUSY` if another implementation is registered.
     pub fn new() -> Result<Self> {
-        // SAFETY: `OPS` is a constant promoted to a static, so it lives forever; its functions
-        // are valid for as long as the module that contains them, which the registration does
-        // not outlive (it is unregistered on drop).
-        to_result(unsafe { bindings::dax_register_fault_ops(&Adapter::<T>::OPS) })?;
-        // INVARIANT: The ops were just registered.
-        Ok(Self { _ops: PhantomData })
+        // A constant promoted to a static; the same address is unregistered on drop, since it
+        // is kept here rather than taken again from the constant.
+        let ops: &'static bindings::dax_fault_ops = &Adapter::<T>::OPS;
+        // SAFETY: `ops` lives as long as the module that contains it and its functions: the
+        // registration is unregistered on drop, and if it is leaked (`mem::forget()`), `fs/dax.c`
+        // unregisters it when the module goes away, before its memory is freed.
+        to_result(unsafe { bindings::dax_register_fault_ops(ops) })?;
+        // INVARIANT: `ops`, which calls `T`, was just registered.
+        Ok(Self {
+            ops,
+            _impl: PhantomData,
+        })
     }
 }
 
 impl<T: FaultOps> Drop for Registration<T> {
     fn drop(&mut self) {
-        // SAFETY: The ops are registered (type invariant). `dax_unregister_fault_ops()` waits
+        // SAFETY: `self.ops` is registered (type invariant). `dax_unregister_fault_ops()` waits
         // for every call into them to return, so none runs once this returns.
-        unsafe { bindings::dax_unregister_fault_ops(&Adapter::<T>::OPS) };
+        unsafe { bindings::dax_unregister_fault_ops(self.ops) };
     }
 }
 
@@ -361,7 +476,16 @@ mod tests {
 
     #[test]
     fn one_registration_at_a_time() -> Result {
-        let first = Registration::<Builtin>::new()?;
+        let first = match Registration::<Builtin>::new() {
+            Ok(first) => first,
+            // Registered already, by a built-in implementation (`CONFIG_FS_DAX_RUST=y`):
+            // nothing else can register while it is.
+            Err(e) => {
+                assert_eq!(e, EBUSY);
+                assert_eq!(Registration::<Other>::new().err(), Some(EBUSY));
+                return Ok(());
+            }
+        };
         assert_eq!(Registration::<Other>::new().err(), Some(EBUSY));
         assert_eq!(Registration::<Builtin>::new().err(), Some(EBUSY));
         drop(first);

@@ -32,55 +32,95 @@ mod raw {
         /// # Safety
         ///
         /// The pointers must be valid for the call (or null where the event accepts it).
-        pub(super) unsafe fn dax_pte_fault(inode: *mut bindings::inode, vmf: *mut bindings::vm_fault, result: c_int);
+        pub(super) unsafe fn dax_pte_fault(
+            inode: *mut bindings::inode,
+            vmf: *mut bindings::vm_fault,
+            result: c_int,
+        );
         /// Fires `dax_pte_fault_done`.
         ///
         /// # Safety
         ///
         /// The pointers must be valid for the call (or null where the event accepts it).
-        pub(super) unsafe fn dax_pte_fault_done(inode: *mut bindings::inode, vmf: *mut bindings::vm_fault, result: c_int);
+        pub(super) unsafe fn dax_pte_fault_done(
+            inode: *mut bindings::inode,
+            vmf: *mut bindings::vm_fault,
+            result: c_int,
+        );
         /// Fires `dax_load_hole`.
         ///
         /// # Safety
         ///
         /// The pointers must be valid for the call (or null where the event accepts it).
-        pub(super) unsafe fn dax_load_hole(inode: *mut bindings::inode, vmf: *mut bindings::vm_fault, result: c_int);
+        pub(super) unsafe fn dax_load_hole(
+            inode: *mut bindings::inode,
+            vmf: *mut bindings::vm_fault,
+            result: c_int,
+        );
         /// Fires `dax_insert_pfn_mkwrite_no_entry`.
         ///
         /// # Safety
         ///
         /// The pointers must be valid for the call (or null where the event accepts it).
-        pub(super) unsafe fn dax_insert_pfn_mkwrite_no_entry(inode: *mut bindings::inode, vmf: *mut bindings::vm_fault, result: c_int);
+        pub(super) unsafe fn dax_insert_pfn_mkwrite_no_entry(
+            inode: *mut bindings::inode,
+            vmf: *mut bindings::vm_fault,
+            result: c_int,
+        );
         /// Fires `dax_insert_pfn_mkwrite`.
         ///
         /// # Safety
         ///
         /// The pointers must be valid for the call (or null where the event accepts it).
-        pub(super) unsafe fn dax_insert_pfn_mkwrite(inode: *mut bindings::inode, vmf: *mut bindings::vm_fault, result: c_int);
+        pub(super) unsafe fn dax_insert_pfn_mkwrite(
+            inode: *mut bindings::inode,
+            vmf: *mut bindings::vm_fault,
+            result: c_int,
+        );
         /// Fires `dax_pmd_fault`.
         ///
         /// # Safety
         ///
         /// The pointers must be valid for the call (or null where the event accepts it).
-        pub(super) unsafe fn dax_pmd_fault(inode: *mut bindings::inode, vmf: *mut bindings::vm_fault, max_pgoff: c_ulong, result: c_int);
+        pub(super) unsafe fn dax_pmd_fault(
+            inode: *mut bindings::inode,
+            vmf: *mut bindings::vm_fault,
+            max_pgoff: c_ulong,
+            result: c_int,
+        );
         /// Fires `dax_pmd_fault_done`.
         ///
         /// # Safety
         ///
         /// The pointers must be valid for the call (or null where the event accepts it).
-        pub(super) unsafe fn dax_pmd_fault_done(inode: *mut bindings::inode, vmf: *mut bindings::vm_fault, max_pgoff: c_ulong, result: c_int);
+        pub(super) unsafe fn dax_pmd_fault_done(
+            inode: *mut bindings::inode,
+            vmf: *mut bindings::vm_fault,
+            max_pgoff: c_ulong,
+            result: c_int,
+        );
         /// Fires `dax_pmd_load_hole`.
         ///
         /// # Safety
         ///
         /// The pointers must be valid for the call (or null where the event accepts it).
-        pub(super) unsafe fn dax_pmd_load_hole(inode: *mut bindings::inode, vmf: *mut bindings::vm_fault, zero_folio: *mut bindings::folio, radix_entry: *mut c_void);
+        pub(super) unsafe fn dax_pmd_load_hole(
+            inode: *mut bindings::inode,
+            vmf: *mut bindings::vm_fault,
+            zero_folio: *mut bindings::folio,
+            radix_entry: *mut c_void,
+        );
         /// Fires `dax_pmd_load_hole_fallback`.
         ///
         /// # Safety
         ///
         /// The pointers must be valid for the call (or null where the event accepts it).
-        pub(super) unsafe fn dax_pmd_load_hole_fallback(inode: *mut bindings::inode, vmf: *mut bindings::vm_fault, zero_folio: *mut bindings::folio, radix_entry: *mut c_void);
+        pub(super) unsafe fn dax_pmd_load_hole_fallback(
+            inode: *mut bindings::inode,
+            vmf: *mut bindings::vm_fault,
+            zero_folio: *mut bindings::folio,
+            radix_entry: *mut c_void,
+        );
     }
 }
 

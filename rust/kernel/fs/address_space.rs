@@ -96,9 +96,11 @@ impl AddressSpace {
     /// Returns `i_pages` if this is a DAX mapping.
     ///
     /// Every entry of the `i_pages` of a DAX mapping is an XArray value entry: a DAX file has no
-    /// page cache, only the DAX entries of `fs/dax.c`.
+    /// page cache, only the DAX entries of `fs/dax.c`. Only the DAX abstractions of this crate
+    /// store in it ([`crate::dax::entries`]): an entry stored with the plain XArray API would
+    /// bypass the DAX entry lock and could refer to memory that is not the file's.
     #[inline]
-    pub fn dax_i_pages(&self) -> Option<&ValueXArray> {
+    pub(crate) fn dax_i_pages(&self) -> Option<&ValueXArray> {
         if !self.is_dax() {
             return None;
         }
@@ -130,7 +132,7 @@ impl AddressSpace {
         // SAFETY: By the type invariants the address space is valid; this only computes the
         // address of a field.
         let i_pages = unsafe { &raw mut (*self.as_ptr()).i_pages };
-        if crate::warn_on!(!core::ptr::eq(locked.state().xarray().as_ptr(), i_pages)) {
+        if crate::warn_on_once!(!core::ptr::eq(locked.state().xarray().as_ptr(), i_pages)) {
             return;
         }
         // SAFETY: By the type invariants the address space is valid; this only computes the

@@ -272,8 +272,8 @@ impl IomapOps {
 
 /// An iteration over the extents of a range of a file (`struct iomap_iter`).
 ///
-/// Each successful call to [`IomapIter::next_extent`] that returns `true` asks the filesystem for the
-/// extent at [`IomapIter::pos`]; the caller then works on it and reports how far it got with
+/// Each successful call to [`IomapIter::next_extent`] that returns `true` asks the filesystem for
+/// the extent at [`IomapIter::pos`]; the caller then works on it and reports how far it got with
 /// [`IomapIter::advance`], or an error with [`IomapIter::set_status`]. The next call ends the
 /// extent (calls `iomap_end`), and moves on to the next one if the range is not done, the
 /// extent was advanced and no error was reported.
@@ -463,8 +463,8 @@ impl<'a> IomapIter<'a> {
 
     /// Reports an error for the current extent (`iter->status = err`).
     ///
-    /// The next call to [`IomapIter::next_extent`] ends the extent and the iteration, and returns the
-    /// error, unless the extent was advanced.
+    /// The next call to [`IomapIter::next_extent`] ends the extent and the iteration, and returns
+    /// the error, unless the extent was advanced.
     #[inline]
     pub fn set_status(&mut self, err: Error) {
         self.iter.status = err.to_errno();

@@ -11,7 +11,10 @@
 
 use crate::{
     bindings,
-    error::{code::ENOMEM, Error},
+    error::{
+        code::{EHWPOISON, ENOMEM},
+        Error,
+    },
     fs::{address_space::AddressSpace, File},
     impl_flags,
     mm::{folio::Folio, memory_model, virt::VmaRef, Mm},
@@ -35,8 +38,11 @@ use core::ops::{BitAnd, BitOr, BitOrAssign};
 /// assert!(!ret.is_error());
 /// assert_eq!(ret & !VmFaultResult::MAJOR, VmFaultResult::NOPAGE);
 ///
-/// // `vmf_error()`: `-ENOMEM` becomes `VM_FAULT_OOM`, anything else `VM_FAULT_SIGBUS`.
+/// // `vmf_error()`: `-ENOMEM` becomes `VM_FAULT_OOM`, `-EHWPOISON` (a media error)
+/// // `VM_FAULT_HWPOISON`, anything else `VM_FAULT_SIGBUS`.
 /// assert_eq!(VmFaultResult::from_error(ENOMEM), VmFaultResult::OOM);
+/// assert_eq!(VmFaultResult::from_error(EHWPOISON), VmFaultResult::HWPOISON);
+/// assert!(VmFaultResult::from_error(EHWPOISON).is_error());
 /// assert_eq!(VmFaultResult::from_error(EIO), VmFaultResult::SIGBUS);
 /// assert!(VmFaultResult::from_error(EIO).is_error());
 /// assert!(VmFaultResult::ERROR.contains(VmFaultResult::OOM | VmFaultResult::SIGBUS));
@@ -96,11 +102,17 @@ impl VmFaultResult {
     }
 
     /// Converts an error to a fault result, as `vmf_error()` does: `VM_FAULT_OOM` for `ENOMEM`,
-    /// `VM_FAULT_SIGBUS` for anything else.
+    /// `VM_FAULT_HWPOISON` for `EHWPOISON`, `VM_FAULT_SIGBUS` for anything else.
+    ///
+    /// `EHWPOISON` is a media error (e.g. `direct_access` of a range in a pmem device's bad
+    /// blocks): the task gets `SIGBUS` with `BUS_MCEERR_AR` at the page, as from a machine check,
+    /// rather than `BUS_ADRERR`.
     #[inline]
     pub fn from_error(err: Error) -> Self {
         if err == ENOMEM {
             Self::OOM
+        } else if err == EHWPOISON {
+            Self::HWPOISON
         } else {
             Self::SIGBUS
         }
@@ -377,19 +389,30 @@ impl VmFault {
         self.file().map(AddressSpace::from_file)
     }
 
-    /// Returns the page to fill for a copy-on-write fault, if this is one (`vmf->cow_page`).
-    ///
-    /// A copy-on-write fault is a write fault on a private mapping of a file: the handler fills
-    /// a newly allocated anonymous page with the contents of the file and maps it.
+    /// Returns whether this is a copy-on-write fault: a write fault on a private mapping of a
+    /// file, for which the handler fills a newly allocated anonymous page (`vmf->cow_page`)
+    /// with the contents of the file and maps it.
     #[inline]
-    pub fn cow_page(&self) -> Option<CowPage<'_>> {
+    pub fn is_cow(&self) -> bool {
         // SAFETY: By the type invariants the `vm_fault` is valid. `cow_page` is set before the
         // handler is called and not changed by it.
-        if unsafe { (*self.as_ptr()).cow_page }.is_null() {
-            None
-        } else {
-            // INVARIANT: `cow_page` was checked to be non-null, so this is a copy-on-write fault.
+        !unsafe { (*self.as_ptr()).cow_page }.is_null()
+    }
+
+    /// Returns the page to fill for a copy-on-write fault, if this is one (`vmf->cow_page`).
+    ///
+    /// # Safety
+    ///
+    /// Called at most once for a fault: the page can only be filled and mapped once, before it
+    /// is visible to anything else.
+    #[inline]
+    pub unsafe fn cow_page(&self) -> Option<CowPage<'_>> {
+        if self.is_cow() {
+            // INVARIANT: `cow_page` was checked to be non-null, so this is a copy-on-write fault,
+            // and the caller takes its page once.
             Some(CowPage { vmf: self })
+        } else {
+            None
         }
     }
 
@@ -471,24 +494,6 @@ impl VmFault {
         };
     }
 
-    /// Maps `folio` (its first page) at the address of the fault with a page table entry
-    /// (`vmf_insert_page_mkwrite()`).
-    ///
-    /// If `write` is true, the entry is made writable and dirty. If the entry already maps the
-    /// page and `write` is true, it is made writable. The folio is expected to be order 0.
-    ///
-    /// Taking an [`ARef`] ensures that the folio has a non-zero reference count while the page
-    /// table takes its own reference, as `fs/dax.c` ensures with `folio_ref_inc()`.
-    #[inline]
-    pub fn insert_folio_mkwrite(&self, folio: &ARef<Folio>, write: bool) -> VmFaultResult {
-        // SAFETY: By the type invariants this is a fault being handled on a locked VMA. The
-        // folio is valid and has a reference held by `folio`. `vmf_insert_page_mkwrite()`
-        // checks that the address is inside the VMA and that the page may be mapped.
-        VmFaultResult(unsafe {
-            bindings::vmf_insert_page_mkwrite(self.as_ptr(), folio.as_page_ptr(), write)
-        })
-    }
-
     /// Maps the zero page for [`VmFault::address`] read-only at the address of the fault
     /// (`vmf_insert_page_mkwrite(vmf, pfn_to_page(zero_pfn(address)), false)`).
     ///
@@ -503,20 +508,17 @@ impl VmFault {
         VmFaultResult(unsafe { bindings::vmf_insert_page_mkwrite(self.as_ptr(), page, false) })
     }
 
-    /// Maps `folio` with a PMD entry at the address of the fault, rounded down to the PMD size
-    /// (`vmf_insert_folio_pmd()`).
-    ///
-    /// The folio must be of order `PMD_ORDER`; otherwise this warns and returns
-    /// [`VmFaultResult::SIGBUS`]. If `write` is true, the entry is made writable and dirty.
+    /// Maps the huge zero folio read-only with a PMD entry at the address of the fault, rounded
+    /// down to the PMD size (`vmf_insert_folio_pmd(vmf, zero_folio, false)`).
     #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
     #[inline]
-    pub fn insert_folio_pmd(&self, folio: &ARef<Folio>, write: bool) -> VmFaultResult {
+    pub fn insert_huge_zero_folio(&self, folio: &HugeZeroFolio) -> VmFaultResult {
         // SAFETY: By the type invariants this is a fault being handled on a locked VMA and
-        // `vmf->pmd` covers the address. The folio is valid and has a reference held by
-        // `folio`. `vmf_insert_folio_pmd()` checks the order of the folio and that the PMD is
-        // inside the VMA, and takes the page table lock.
+        // `vmf->pmd` covers the address. The huge zero folio is valid, referenced by `folio`,
+        // and mapped read-only. `vmf_insert_folio_pmd()` checks that the PMD is inside the VMA,
+        // and takes the page table lock.
         VmFaultResult(unsafe {
-            bindings::vmf_insert_folio_pmd(self.as_ptr(), folio.as_ptr(), write)
+            bindings::vmf_insert_folio_pmd(self.as_ptr(), folio.0.as_ptr(), false)
         })
     }
 
@@ -524,11 +526,11 @@ impl VmFault {
     /// (`mm_get_huge_zero_folio()`).
     ///
     /// The mm of the fault keeps the huge zero folio alive until the mm is torn down; the
-    /// returned [`ARef`] holds an additional reference. Returns `None` if the huge zero folio
-    /// could not be allocated.
+    /// returned [`HugeZeroFolio`] holds an additional reference. Returns `None` if the huge zero
+    /// folio could not be allocated.
     #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
     #[inline]
-    pub fn huge_zero_folio(&self) -> Option<ARef<Folio>> {
+    pub fn huge_zero_folio(&self) -> Option<HugeZeroFolio> {
         // SAFETY: The mm of a VMA being faulted on is valid, and has users.
         let folio = unsafe { bindings::mm_get_huge_zero_folio(self.vma().mm().as_raw()) };
         if folio.is_null() {
@@ -537,7 +539,33 @@ impl VmFault {
         // SAFETY: The huge zero folio is valid and has a reference held for the mm, which
         // outlives this call.
         let folio = unsafe { Folio::from_raw(folio) };
-        Some(ARef::from(folio))
+        // INVARIANT: `mm_get_huge_zero_folio()` returned the huge zero folio.
+        Some(HugeZeroFolio(ARef::from(folio)))
+    }
+}
+
+/// A reference to the huge zero folio: the PMD-sized folio of zeroes that read faults on holes
+/// map, read-only, at PMD size.
+///
+/// The folio is shared by every mapping of a hole: it can only be mapped read-only
+/// ([`VmFault::insert_huge_zero_folio`]).
+///
+/// # Invariants
+///
+/// The folio is the huge zero folio.
+pub struct HugeZeroFolio(ARef<Folio>);
+
+impl HugeZeroFolio {
+    /// The folio, to read its properties.
+    #[inline]
+    pub fn folio(&self) -> &Folio {
+        &self.0
+    }
+
+    /// The page frame number of its first page.
+    #[inline]
+    pub fn pfn(&self) -> usize {
+        self.0.pfn()
     }
 }
 
@@ -577,8 +605,8 @@ impl<'a> CowPage<'a> {
     /// # Safety
     ///
     /// The caller must ensure that `src` is valid for reads of `PAGE_SIZE` bytes for the duration
-    /// of the call. See `DaxMapping::copy_to_cow_page()` in `kernel::dax::device` for a safe way to fill the
-    /// page from persistent memory.
+    /// of the call. See `DaxMapping::copy_to_cow_page()` in `kernel::dax::device` for a safe way
+    /// to fill the page from persistent memory.
     #[inline]
     pub unsafe fn copy_from_kernel(self, src: *const u8) -> FilledCowPage<'a> {
         // On x86-64 the page is in the direct map (no `HIGHMEM`), `kmap_local_page()` is

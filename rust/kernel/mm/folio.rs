@@ -358,7 +358,7 @@ impl<'a> DaxFolio<'a> {
     /// Warns and does nothing if the folio is not shared.
     #[inline]
     pub fn add_share(&self) {
-        if crate::warn_on!(!self.is_shared()) {
+        if crate::warn_on_once!(!self.is_shared()) {
             return;
         }
         self.set_index(self.share().wrapping_add(1));
@@ -367,11 +367,16 @@ impl<'a> DaxFolio<'a> {
     /// Associates the folio with `mapping` at page index `index` of the file.
     ///
     /// This is what `dax_associate_entry()` does for a folio that is not shared: it makes the
-    /// folio a compound folio of the order of the entry ([`DaxFolio::init`]) and records the
-    /// owner. Warns if the folio already had a mapping.
+    /// folio a compound folio of the order of the entry (`dax_folio_init()`) and records the
+    /// owner.
+    ///
+    /// A folio that already has a mapping belongs to a file, and may be mapped: `fs/dax.c` warns
+    /// (once) and takes it over anyway; this warns (once) and leaves it alone.
     #[inline]
     pub fn associate(&self, mapping: &AddressSpace, index: usize) {
-        crate::warn_on!(!self.folio.mapping_ptr().is_null());
+        if crate::warn_on_once!(!self.folio.mapping_ptr().is_null()) {
+            return;
+        }
         self.init();
         self.set_mapping(mapping.as_ptr());
         self.set_index(index);
@@ -381,11 +386,14 @@ impl<'a> DaxFolio<'a> {
     /// (`dax_folio_init()`).
     ///
     /// The folio must have been split back into order-0 pages when it was last released
-    /// ([`DaxFolio::put`]); it warns otherwise. For a PMD entry, makes the pages a compound folio
-    /// (`prep_compound_page()`).
+    /// ([`DaxFolio::put`]). For a PMD entry, makes the pages a compound folio
+    /// (`prep_compound_page()`). A folio that is still compound may be in use: `fs/dax.c` warns
+    /// (once) and makes it compound again; this warns (once) and leaves it alone.
     #[inline]
-    pub fn init(&self) {
-        crate::warn_on!(self.folio.order() != 0);
+    fn init(&self) {
+        if crate::warn_on_once!(self.folio.order() != 0) {
+            return;
+        }
         if self.order > 0 {
             // SAFETY: By the type invariants the `1 << order` pages starting at the folio are
             // aligned DAX pages of one `dev_pagemap`, which are not in use by anything else (they
@@ -403,7 +411,7 @@ impl<'a> DaxFolio<'a> {
                     )
                 };
             }
-            crate::warn_on!(self.folio.ref_count() != 0);
+            crate::warn_on_once!(self.folio.ref_count() != 0);
         }
     }
 
@@ -411,7 +419,7 @@ impl<'a> DaxFolio<'a> {
     ///
     /// For a shared folio, decrements the share count. When no file is left (or the folio was
     /// not shared), clears the mapping and index and splits the folio back into order-0 pages
-    /// (`dax_folio_reset_order()`), warning if any of them still has references.
+    /// (`dax_folio_reset_order()`), warning (once) if any of them still has references.
     ///
     /// Returns the number of files still sharing the folio.
     pub fn put(&self) -> usize {
@@ -439,7 +447,7 @@ impl<'a> DaxFolio<'a> {
                 // order-0 folios of their own.
                 unsafe { Folio::from_raw(bindings::folio_page(self.folio.as_ptr(), i).cast()) }
             };
-            crate::warn_on!(page.ref_count() != 0);
+            crate::warn_on_once!(page.ref_count() != 0);
         }
         0
     }

@@ -25,7 +25,9 @@ use pin_init::{pin_data, pin_init, pinned_drop, PinInit};
 ///
 /// `Self` must have the layout the C code that wakes the same queues passes as key, since the
 /// wake function reads the waker's key as a `Self`.
-pub unsafe trait WakeKey: Sized {
+///
+/// A key is `Sync`: the wake function of a waiter reads the waiter's key on the waker's CPU.
+pub unsafe trait WakeKey: Sized + Sync {
     /// Whether a wake-up for `key` is meant for a waiter waiting for `self`.
     fn matches(&self, key: &Self) -> bool;
 }
@@ -133,7 +135,9 @@ impl<K: WakeKey> WaitQueueHead<K> {
 /// A wait queue entry of the current task, waiting for a key (`struct wait_queue_entry` with a
 /// wake function that compares keys).
 ///
-/// It lives on the stack of the waiting task, pinned, and is taken off any queue when dropped.
+/// An entry only exists inside [`WaitEntry::with`], on the stack of the waiting task, and is
+/// taken off any queue before `with` returns: a queued entry can neither outlive its task nor
+/// be leaked (for example with [`core::mem::forget`]) while a wake-up may still find it.
 ///
 /// # Examples
 ///
@@ -143,44 +147,65 @@ impl<K: WakeKey> WaitQueueHead<K> {
 /// ```
 /// use kernel::sync::wait::{schedule, TaskState, WaitEntry, WaitQueueHead, WakeKey};
 /// use kernel::sync::{SpinLock, SpinLockGuard};
-/// use pin_init::stack_pin_init;
 ///
 /// fn wait_for<'a, K: WakeKey + Copy>(
 ///     lock: &'a SpinLock<bool>,
 ///     wq: &WaitQueueHead<K>,
 ///     key: K,
 /// ) -> SpinLockGuard<'a, bool> {
-///     stack_pin_init!(let w = WaitEntry::<K>::new());
-///     let mut guard = lock.lock();
-///     while !*guard {
-///         w.as_ref().prepare(wq, key, TaskState::Uninterruptible, true);
-///         drop(guard);
-///         schedule();
-///         w.as_ref().finish();
-///         guard = lock.lock();
-///     }
-///     guard
+///     WaitEntry::with(|w| {
+///         let mut guard = lock.lock();
+///         while !*guard {
+///             w.prepare(wq, key, TaskState::Uninterruptible, true);
+///             drop(guard);
+///             schedule();
+///             w.finish();
+///             guard = lock.lock();
+///         }
+///         guard
+///     })
 /// }
 /// ```
+///
+/// The entry cannot be put on a queue that it outlives, nor taken out of `with`: such uses do
+/// not compile.
 ///
 /// # Invariants
 ///
 /// `self.wait` is initialised with `init_wait()` for the current task and with
 /// `Self::wake_function` as its wake function. If `self.queue` is not `NULL`, the entry may be
-/// on that queue (it can have been removed by a wake-up), and that queue outlives the entry.
+/// on that queue (it can have been removed by a wake-up), and that queue is valid for `'q`,
+/// which outlives the entry: [`WaitEntry::with`] makes the entry and takes it off its queue
+/// within one call, which `'q`, a lifetime of that call, outlives.
 #[pin_data(PinnedDrop)]
-pub struct WaitEntry<K: WakeKey> {
+pub struct WaitEntry<'q, K: WakeKey> {
     #[pin]
     wait: Opaque<bindings::wait_queue_entry>,
     key: Cell<Option<K>>,
     queue: Cell<*mut bindings::wait_queue_head>,
+    // Invariant in `'q`: the queues of the entry are fixed by the caller of `with`.
+    _queue: PhantomData<Cell<&'q ()>>,
     #[pin]
     _pin: PhantomPinned,
 }
 
-impl<K: WakeKey> WaitEntry<K> {
-    /// A wait entry of the current task, not yet on any queue.
-    pub fn new() -> impl PinInit<Self> {
+impl<'q, K: WakeKey> WaitEntry<'q, K> {
+    /// Runs `f` with a wait entry of the current task, not yet on any queue, and takes the
+    /// entry off its queue (`finish_wait()`) when `f` returns.
+    ///
+    /// The entry lives on the stack of this function: nothing `f` does can make it outlive
+    /// the call. It can be put on queues that live for `'q`, which outlives the call.
+    #[inline]
+    pub fn with<R>(f: impl for<'w> FnOnce(Pin<&'w Self>) -> R) -> R {
+        pin_init::stack_pin_init!(let w = Self::new());
+        f(w.as_ref())
+        // `w` is dropped here, which takes it off its queue.
+    }
+
+    /// A wait entry of the current task, not yet on any queue: only [`WaitEntry::with`] makes
+    /// one, on its stack.
+    #[inline]
+    fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             // SAFETY: `init_wait` initialises the entry in place for the current task; then the
             // wake function is replaced with ours, as `fs/dax.c` does.
@@ -192,6 +217,7 @@ impl<K: WakeKey> WaitEntry<K> {
             }),
             key: Cell::new(None),
             queue: Cell::new(ptr::null_mut()),
+            _queue: PhantomData,
             _pin: PhantomPinned,
         })
     }
@@ -208,7 +234,7 @@ impl<K: WakeKey> WaitEntry<K> {
         sync: c_int,
         key: *mut c_void,
     ) -> c_int {
-        // SAFETY: `wait` is the `wait` field of a `WaitEntry<K>` (this function is only ever
+        // SAFETY: `wait` is the `wait` field of a `WaitEntry` (this function is only ever
         // installed by `new`), which is pinned and alive while on a queue.
         let this = unsafe {
             &*crate::container_of!(
@@ -238,10 +264,11 @@ impl<K: WakeKey> WaitEntry<K> {
     /// (`prepare_to_wait_exclusive()` if `exclusive`, else `prepare_to_wait()`).
     ///
     /// The caller then drops the lock under which it saw the condition it waits for, calls
-    /// [`schedule`], and then [`WaitEntry::finish`].
+    /// [`schedule`], and then [`WaitEntry::finish`]. `wq` is borrowed for `'q`, longer than the
+    /// entry lives, so it cannot go away while the entry may be on it.
     pub fn prepare(
         self: Pin<&Self>,
-        wq: &WaitQueueHead<K>,
+        wq: &'q WaitQueueHead<K>,
         key: K,
         state: TaskState,
         exclusive: bool,
@@ -249,7 +276,7 @@ impl<K: WakeKey> WaitEntry<K> {
         // Off any queue first, so that no wake function reads the key while it changes.
         self.finish();
         self.key.set(Some(key));
-        // INVARIANT: `wq` outlives the entry: see `finish` and `drop`, which take it off again.
+        // INVARIANT: `wq` is valid for `'q`, which outlives the entry.
         self.queue.set(wq.as_ptr());
         // SAFETY: The entry is initialised and pinned; `wq` is a valid queue.
         unsafe {
@@ -282,7 +309,7 @@ impl<K: WakeKey> WaitEntry<K> {
 }
 
 #[pinned_drop]
-impl<K: WakeKey> PinnedDrop for WaitEntry<K> {
+impl<K: WakeKey> PinnedDrop for WaitEntry<'_, K> {
     fn drop(self: Pin<&mut Self>) {
         self.into_ref().finish();
     }
@@ -290,9 +317,12 @@ impl<K: WakeKey> PinnedDrop for WaitEntry<K> {
 
 /// Gives up the CPU until the current task is woken (`schedule()`).
 ///
-/// Call it after [`WaitEntry::prepare`] and after dropping every spinlock.
+/// Call it after [`WaitEntry::prepare`] and after dropping every spinlock, outside any RCU
+/// read-side critical section.
 #[inline]
 pub fn schedule() {
+    // No `might_sleep()` here: the task state is not `TASK_RUNNING` after `prepare`, and
+    // `schedule()` checks itself that it is not called in atomic context.
     // SAFETY: `schedule` may be called from any sleepable context.
     unsafe { bindings::schedule() };
 }
@@ -353,58 +383,55 @@ mod tests {
     #[test]
     fn keyed_wake_up() -> Result {
         let q = TestQueue::new()?;
-        let w = KBox::pin_init(WaitEntry::<TestKey>::new(), GFP_KERNEL)?;
-        let w = w.as_ref();
         assert!(!q.head().is_active());
+        WaitEntry::with(|w| {
+            w.prepare(q.head(), A, TaskState::Uninterruptible, true);
+            assert!(q.head().is_active());
+            assert!(w.is_queued());
 
-        w.prepare(q.head(), A, TaskState::Uninterruptible, true);
-        assert!(q.head().is_active());
-        assert!(w.is_queued());
+            // A wake-up for another key leaves the waiter queued.
+            q.head().wake_up(&B, WakeMode::All);
+            assert!(w.is_queued());
 
-        // A wake-up for another key leaves the waiter queued.
-        q.head().wake_up(&B, WakeMode::All);
-        assert!(w.is_queued());
-
-        // A wake-up for our key takes it off the queue and wakes the task.
-        q.head().wake_up(&A, WakeMode::Next);
-        assert!(!w.is_queued());
-        assert!(!q.head().is_active());
-        w.finish();
+            // A wake-up for our key takes it off the queue and wakes the task.
+            q.head().wake_up(&A, WakeMode::Next);
+            assert!(!w.is_queued());
+            assert!(!q.head().is_active());
+            w.finish();
+        });
         Ok(())
     }
 
     #[test]
     fn wake_next_wakes_one_exclusive_waiter() -> Result {
         let q = TestQueue::new()?;
-        let w1 = KBox::pin_init(WaitEntry::<TestKey>::new(), GFP_KERNEL)?;
-        let w2 = KBox::pin_init(WaitEntry::<TestKey>::new(), GFP_KERNEL)?;
-        w1.as_ref()
-            .prepare(q.head(), A, TaskState::Uninterruptible, true);
-        w2.as_ref()
-            .prepare(q.head(), A, TaskState::Uninterruptible, true);
-        q.head().wake_up(&A, WakeMode::Next);
-        assert!(!w1.is_queued());
-        assert!(w2.is_queued());
-        // The wake-up set the task running, and a wake-up of a running task leaves its entries
-        // queued: sleep again (as after a spurious wake-up) before the next one.
-        w2.as_ref()
-            .prepare(q.head(), A, TaskState::Uninterruptible, true);
-        q.head().wake_up(&A, WakeMode::All);
-        assert!(!w2.is_queued());
-        w1.as_ref().finish();
-        w2.as_ref().finish();
+        WaitEntry::with(|w1| {
+            WaitEntry::with(|w2| {
+                w1.prepare(q.head(), A, TaskState::Uninterruptible, true);
+                w2.prepare(q.head(), A, TaskState::Uninterruptible, true);
+                q.head().wake_up(&A, WakeMode::Next);
+                assert!(!w1.is_queued());
+                assert!(w2.is_queued());
+                // The wake-up set the task running, and a wake-up of a running task leaves its
+                // entries queued: sleep again (as after a spurious wake-up) before the next one.
+                w2.prepare(q.head(), A, TaskState::Uninterruptible, true);
+                q.head().wake_up(&A, WakeMode::All);
+                assert!(!w2.is_queued());
+                w1.finish();
+                w2.finish();
+            })
+        });
         Ok(())
     }
 
+    /// An entry still queued when `with` returns is taken off the queue.
     #[test]
-    fn drop_dequeues() -> Result {
+    fn with_dequeues() -> Result {
         let q = TestQueue::new()?;
-        {
-            let w = KBox::pin_init(WaitEntry::<TestKey>::new(), GFP_KERNEL)?;
-            w.as_ref()
-                .prepare(q.head(), B, TaskState::Uninterruptible, false);
+        WaitEntry::with(|w| {
+            w.prepare(q.head(), B, TaskState::Uninterruptible, false);
             assert!(q.head().is_active());
-        }
+        });
         assert!(!q.head().is_active());
         Ok(())
     }

@@ -188,6 +188,47 @@ impl Mark {
     }
 }
 
+/// The order of a multi-index entry: it covers `1 << order` indices.
+///
+/// # Invariants
+///
+/// The order is below `BITS_PER_LONG`, and 0 unless the kernel has multi-index entries
+/// (`CONFIG_XARRAY_MULTI`): the orders `xas_set_order()` accepts.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::xarray::state::XaOrder;
+///
+/// assert_eq!(XaOrder::new(0), Some(XaOrder::ZERO));
+/// assert_eq!(XaOrder::new(usize::BITS), None);
+/// # #[cfg(CONFIG_XARRAY_MULTI)]
+/// assert_eq!(XaOrder::new(9).map(XaOrder::get), Some(9));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct XaOrder(u32);
+
+impl XaOrder {
+    /// Order 0: a single index.
+    pub const ZERO: XaOrder = XaOrder(0);
+
+    /// The order `order`, if the XArray can hold entries of that order.
+    #[inline]
+    pub const fn new(order: u32) -> Option<XaOrder> {
+        if order >= usize::BITS || (order > 0 && !cfg!(CONFIG_XARRAY_MULTI)) {
+            return None;
+        }
+        // INVARIANT: Checked above.
+        Some(XaOrder(order))
+    }
+
+    /// The order as a number.
+    #[inline]
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
 /// An XArray operation state (`struct xa_state`, the C `XA_STATE()`).
 ///
 /// It remembers an index (and an order, for multi-index entries) and where the last operation
@@ -254,10 +295,10 @@ impl<'a> XaState<'a> {
     /// Creates an operation state for the multi-index entry of `order` that covers `index`
     /// (`XA_STATE_ORDER()`): the index is rounded down to a multiple of `1 << order`.
     #[inline]
-    pub fn new_order(xa: &'a ValueXArray, index: usize, order: u32) -> Self {
+    pub fn new_order(xa: &'a ValueXArray, index: usize, order: XaOrder) -> Self {
         let mut xas = Self::new(xa, index);
         // Order 0 is what `new` set up; only larger orders need `xas_set_order`.
-        if order != 0 {
+        if order != XaOrder::ZERO {
             xas.set_order(index, order);
         }
         xas
@@ -276,6 +317,13 @@ impl<'a> XaState<'a> {
         unsafe { ValueXArray::from_raw(self.xas.xa) }
     }
 
+    /// The address of the XArray this state operates on, for code that must not keep a
+    /// reference to it (because the lock it releases was what kept the array alive).
+    #[inline]
+    pub(crate) fn xarray_ptr(&self) -> *mut bindings::xarray {
+        self.xas.xa
+    }
+
     /// Moves the state to `index` and restarts the walk (`xas_set`).
     #[inline]
     pub fn set(&mut self, index: usize) {
@@ -285,29 +333,29 @@ impl<'a> XaState<'a> {
 
     /// Moves the state to the entry of `order` covering `index` (`xas_set_order`).
     #[inline]
-    pub fn set_order(&mut self, index: usize, order: u32) {
+    pub fn set_order(&mut self, index: usize, order: XaOrder) {
+        let order = order.get();
         // `xas_set_order()` with multi-index entries, in Rust: through its helper the divisions
         // by `XA_CHUNK_SHIFT` were made at run time, where C folds them for a constant order.
         #[cfg(CONFIG_XARRAY_MULTI)]
         {
             // `XA_CHUNK_SHIFT` of `<linux/xarray.h>`.
             const XA_CHUNK_SHIFT: u32 = if cfg!(CONFIG_BASE_SMALL) { 4 } else { 6 };
-            self.xas.xa_index = if order < usize::BITS {
-                (index >> order) << order
-            } else {
-                0
-            };
-            // Both fit: `order` is below `BITS_PER_LONG` for any entry the XArray can hold, and
-            // `(1 << (order % XA_CHUNK_SHIFT)) - 1` below `XA_CHUNK_SIZE`.
+            // `order < usize::BITS` (type invariant of `XaOrder`), so neither shift overflows,
+            // `order - order % XA_CHUNK_SHIFT` fits a `u8`, and
+            // `(1 << (order % XA_CHUNK_SHIFT)) - 1` is below `XA_CHUNK_SIZE`.
+            self.xas.xa_index = (index >> order) << order;
             self.xas.xa_shift = (order - order % XA_CHUNK_SHIFT) as u8;
             self.xas.xa_sibs = ((1u32 << (order % XA_CHUNK_SHIFT)) - 1) as u8;
             self.xas.xa_node = XAS_RESTART;
         }
         #[cfg(not(CONFIG_XARRAY_MULTI))]
-        // SAFETY: `self.xas` is a valid state; `xas_set_order` only writes its fields.
-        unsafe {
-            bindings::xas_set_order(&mut self.xas, index, order)
-        };
+        {
+            // Without multi-index entries `XaOrder` is only ever 0, for which
+            // `xas_set_order()` is `xas_set()` (it `BUG()`s for any other order).
+            let _ = order;
+            self.set(index);
+        }
     }
 
     /// Restarts the walk at the same index (`xas_reset`). Needed after the lock was dropped,
@@ -446,6 +494,54 @@ impl<'s, 'a> XaLockIrqGuard<'s, 'a> {
         Some(Entry::from_raw(unsafe {
             bindings::xas_store(self.raw(), entry.as_ptr())
         }))
+    }
+
+    /// Replaces the value entry `old`, which the last walk of the state found at its position
+    /// (with [`load`](Self::load) or [`find_conflict`](Self::find_conflict)), with the value
+    /// entry `new`, in place: what [`store`](Self::store) does then, without the work that
+    /// has no effect then.
+    ///
+    /// `xas_store()` of a value entry over a value entry counts no entries and no values,
+    /// frees no node and changes no mark; for a state whose order spans several slots of the
+    /// node, it writes their sibling entries again, which they already are (an entry of that
+    /// order was stored there by such a state), and squashes their marks onto the first slot,
+    /// where they already are. So it only changes the slot of the entry, and so does this.
+    ///
+    /// Returns `false`, changing nothing, if the state is not at an entry, the entry there is
+    /// not `old`, or `old` or `new` is not a value entry: the caller then stores `new` with
+    /// [`store`](Self::store).
+    #[inline]
+    pub fn replace_value(&mut self, old: Entry, new: Entry) -> bool {
+        if !old.is_value() || !new.is_value() {
+            return false;
+        }
+        let xas = &self.xas.xas;
+        let node = xas.xa_node;
+        // `xas_invalid()`: the state is restarted, out of bounds or in error.
+        if node.addr() & 3 != 0 {
+            return false;
+        }
+        let slot: *mut *mut c_void = if node.is_null() {
+            // SAFETY: `xa` is valid (type invariants of `XaState`); this only computes the
+            // address of a field.
+            unsafe { &raw mut (*xas.xa).xa_head }
+        } else {
+            let offset = usize::from(xas.xa_offset);
+            // SAFETY: A valid state's node is a node of the array, alive while its lock is held
+            // (type invariant of `Self`), and `xa_offset` is below `XA_CHUNK_SIZE`; this only
+            // computes the address of a slot.
+            unsafe { (&raw mut (*node).slots).cast::<*mut c_void>().add(offset) }
+        };
+        // SAFETY: `slot` is a slot of the array, which is valid and only changed under the
+        // lock, which we hold; readers read it with `READ_ONCE()`/`rcu_dereference()`, so it
+        // is accessed atomically.
+        let slot = unsafe { core::sync::atomic::AtomicPtr::from_ptr(slot) };
+        if slot.load(core::sync::atomic::Ordering::Relaxed) != old.as_ptr() {
+            return false;
+        }
+        // `rcu_assign_pointer()`: lockless readers that see `new` see what was written before.
+        slot.store(new.as_ptr(), core::sync::atomic::Ordering::Release);
+        true
     }
 
     /// Finds an entry that conflicts with storing an entry of the state's order
@@ -701,16 +797,81 @@ mod tests {
         drop(g);
 
         // An order-9 entry covering 513 (512..1023) conflicts with the entry at 513.
-        let mut big = XaState::new_order(xa.xa(), 700, 9);
+        let order = XaOrder::new(9).ok_or(EINVAL)?;
+        let mut big = XaState::new_order(xa.xa(), 700, order);
         assert_eq!(big.index(), 512);
         let mut g = big.lock_irq();
         assert_eq!(g.find_conflict(), e);
         drop(g);
 
         // The order-9 range above it is free.
-        let mut free = XaState::new_order(xa.xa(), 1024, 9);
+        let mut free = XaState::new_order(xa.xa(), 1024, order);
         let mut g = free.lock_irq();
         assert!(g.find_conflict().is_null());
+        Ok(())
+    }
+
+    /// `replace_value()` leaves the array as `store()` does, for entries of order 0 and of a
+    /// multi-index order, at the array's head and in nodes, with marks.
+    #[test]
+    fn replace_value_is_store() -> Result {
+        let order = XaOrder::new(9).ok_or(EINVAL)?;
+        let v = |x: usize| Entry::from_value(x).ok_or(EINVAL);
+        let a = TestXArray::new()?;
+        let b = TestXArray::new()?;
+        // A single entry at index 0 (the head), an order-0 entry in a node, and an order-9
+        // entry (several slots of a node) with a mark.
+        for xa in [a.xa(), b.xa()] {
+            store(&mut XaState::new(xa, 0), v(1)?)?;
+        }
+        let (mut sa, mut sb) = (XaState::new(a.xa(), 0), XaState::new(b.xa(), 0));
+        let mut ga = sa.lock_irq();
+        assert_eq!(ga.load(), v(1)?);
+        assert!(ga.replace_value(v(1)?, v(2)?));
+        drop(ga);
+        let mut gb = sb.lock_irq();
+        gb.store(v(2)?);
+        drop(gb);
+        for xa in [a.xa(), b.xa()] {
+            store(&mut XaState::new(xa, 7), v(3)?)?;
+            store(&mut XaState::new_order(xa, 1024, order), v(4)?)?;
+            let mut xas = XaState::new_order(xa, 1024, order);
+            let mut g = xas.lock_irq();
+            g.load();
+            g.set_mark(Mark::PAGECACHE_DIRTY);
+        }
+        for (index, old, new, order) in [(7, 3, 5, XaOrder::ZERO), (1024, 4, 6, order)] {
+            let mut xas = XaState::new_order(a.xa(), index, order);
+            let mut g = xas.lock_irq();
+            assert_eq!(g.find_conflict(), v(old)?);
+            assert!(g.replace_value(v(old)?, v(new)?));
+            // Not at `old` any more: nothing changes.
+            assert!(!g.replace_value(v(old)?, v(new + 100)?));
+            drop(g);
+            let mut xas = XaState::new_order(b.xa(), index, order);
+            let mut g = xas.lock_irq();
+            g.find_conflict();
+            g.store(v(new)?);
+        }
+        // An order-0 state inside the order-9 entry replaces the whole entry, as `store()`.
+        for (xa, replace) in [(a.xa(), true), (b.xa(), false)] {
+            let mut xas = XaState::new(xa, 1024 + 100);
+            let mut g = xas.lock_irq();
+            assert_eq!(g.load(), v(6)?);
+            if replace {
+                assert!(g.replace_value(v(6)?, v(8)?));
+            } else {
+                g.store(v(8)?);
+            }
+        }
+        let at = |xa: &ValueXArray, index| {
+            let mut xas = XaState::new(xa, index);
+            let mut g = xas.lock_irq();
+            (g.load(), g.get_mark(Mark::PAGECACHE_DIRTY))
+        };
+        for index in [0, 1, 7, 8, 1023, 1024, 1025, 1124, 1535, 1536] {
+            assert_eq!(at(a.xa(), index), at(b.xa(), index));
+        }
         Ok(())
     }
 

@@ -10,12 +10,18 @@
 # through the sync completion, on the C and the Rust path in one boot.  The
 # client does not load without rust_dax, and holds rust_dax while loaded.
 #
+# rust_dax exports both from Rust (kernel::export_symbol_gpl!): they are in
+# /proc/kallsyms with their __ksymtab_ entries, and a module without a GPL
+# licence, tests/modules/dax_nongpl, is refused them by modpost at build
+# time (make client keeps its output) and by the module loader.
+#
 # ext4 only: the client builds its block map with bmap(), and xfs has no
 # ->bmap for DAX files.
 
 . "$(dirname "$0")/../lib.sh"
 
 CLIENT=$TOP/tests/modules/dax_client/dax_client.ko
+NONGPL=$TOP/tests/modules/dax_nongpl
 CDBG=/sys/kernel/debug/dax_client
 SIZE=$((2 * 1024 * 1024 + 5 * 4096))
 dir=$MNT/client
@@ -110,6 +116,48 @@ missing_symbols() {
 		grep -q 'dax_client: Unknown symbol __dax_fault' <<<"$log"
 }
 
+# exported: the exports are rust_dax's functions, with the __ksymtab_
+# entries modpost made of their .export_symbol entries (kallsyms lists the
+# data symbols of modules with CONFIG_KALLSYMS_ALL).
+exported() {
+	local s
+	load_module
+	for s in __dax_fault dax_fault; do
+		grep -P "^[0-9a-f]+ T $s\t\[rust_dax\]\$" /proc/kallsyms &&
+			grep -P "^[0-9a-f]+ r __ksymtab_$s\t\[rust_dax\]\$" /proc/kallsyms ||
+			return 1
+	done
+}
+
+# nongpl_modpost: built against rust_dax's Module.symvers, the non-GPL
+# module failed modpost because the exports are GPL-only.
+nongpl_modpost() {
+	local log=$NONGPL/modpost.log
+	cat "$log" || return 1
+	grep -q "dax_nongpl.ko: GPL-incompatible module uses GPL-only symbol '__dax_fault'" "$log" &&
+		grep -q "dax_nongpl.ko: GPL-incompatible module uses GPL-only symbol 'dax_fault'" "$log" &&
+		! grep -q '^exit status 0$' "$log"
+}
+
+# nongpl_load: the loader does not give the exports of the loaded rust_dax
+# to a module without a GPL licence: it does not find them for it.
+nongpl_load() {
+	local m log
+	load_module
+	grep -q ' __ksymtab___dax_fault\s\[rust_dax\]$' /proc/kallsyms || return 1
+	m=$(kmsg_mark)
+	if insmod "$NONGPL/dax_nongpl.ko"; then
+		echo "dax_nongpl loaded with the GPL-only exports"
+		rmmod dax_nongpl
+		return 1
+	fi
+	! grep -q '^dax_nongpl ' /proc/modules || return 1
+	log=$(kmsg_since "$m")
+	echo "$log"
+	grep -q 'dax_nongpl: Unknown symbol __dax_fault' <<<"$log" &&
+		grep -q 'dax_nongpl: Unknown symbol dax_fault' <<<"$log"
+}
+
 # held: rust_dax cannot go while the client uses it.
 held() {
 	local refcnt
@@ -142,7 +190,24 @@ for path in c rust; do
 	prealloc "$dir/locked-$path"
 done
 
-t client/missing-symbols missing_symbols
+if [ -n "$BUILTIN" ]; then
+	skip_builtin client/missing-symbols
+	skip_builtin client/exported
+else
+	t client/missing-symbols missing_symbols
+	t client/exported exported
+fi
+t client/nongpl/modpost nongpl_modpost
+# A module with another licence taints the kernel when it is loaded (even
+# if its symbols are then refused), which turns lockdep off for the rest of
+# the boot.
+if [ -e /proc/lockdep ]; then
+	skip client/nongpl/load "loading a non-GPL module would turn lockdep off for the boot"
+elif [ -n "$BUILTIN" ]; then
+	skip_builtin client/nongpl/load
+else
+	t client/nongpl/load nongpl_load
+fi
 
 declare -A result
 for path in c rust; do
@@ -154,7 +219,11 @@ for path in c rust; do
 		t "$p/load" false
 		continue
 	fi
-	t "$p/held" held
+	if [ -n "$BUILTIN" ]; then
+		skip_builtin "$p/held"
+	else
+		t "$p/held" held
+	fi
 	t "$p/fault-write" client_write $path fault 31
 	t "$p/locked-write" client_write $path locked 32
 	t "$p/fault-verify" "$BIN/client_map" verify /dev/dax_client_fault "$SIZE" 31
@@ -163,7 +232,11 @@ for path in c rust; do
 	t "$p/locked-read" "$BIN/mmap_pattern" read "$dir/locked-$path" "$SIZE" 32
 	t "$p/fault-sync-write" client_sync_write $path fault 33
 	t "$p/locked-sync-write" client_sync_write $path locked 34
-	t "$p/released" released
+	if [ -n "$BUILTIN" ]; then
+		t "$p/released" sh -c 'rmmod dax_client && ! grep -q "^dax_client " /proc/modules'
+	else
+		t "$p/released" released
+	fi
 	result[$path]=$(grep " - $p/" "$TAP" | sed "s| - $p/| - |")
 done
 t client/ext4/c-and-rust-agree test "${result[c]}" = "${result[rust]}"

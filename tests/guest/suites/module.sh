@@ -37,6 +37,22 @@ double_insmod_fails() {
 	module_loaded
 }
 
+# Built in: started at boot, before the first test, and switched on and
+# off through debugfs.
+builtin_at_boot() {
+	dmesg | sed '/rust_dax-test: mark/,$d' | grep -q 'rust_dax: loaded' &&
+		[ -e "$STATS" ] && ! grep -q '^rust_dax ' /proc/modules &&
+		use_path c && [ "$(cat "$PATHSW")" = 0 ] &&
+		use_path rust && [ "$(cat "$PATHSW")" = 1 ]
+}
+
+if [ -n "$BUILTIN" ]; then
+	t module/builtin-at-boot builtin_at_boot
+	for name in insmod rmmod reload double-insmod; do
+		skip_builtin module/$name
+	done
+	exit 0
+fi
 t module/insmod insmod_logs
 t module/rmmod rmmod_logs
 t module/reload reload

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Page frames of DAX memory, and their insertion into page tables.
+//!
+//! A page fault of a DAX file maps the persistent memory that the filesystem's iomap gives for
+//! the faulting index: [`DaxPfn`] is the page frame of that memory, found with
+//! [`LockedEntry::direct_access`](super::locked::LockedEntry::direct_access) while the entry of
+//! the index is locked, and valid for as long as the DAX read lock under which it was found.
+//! A synchronous fault hands its pfn to the filesystem, which passes it back to
+//! `dax_finish_sync_fault()`: [`SyncFaultPfn`].
+//!
+//! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
+
+use crate::{
+    bindings,
+    dax::entry::EntryOrder,
+    mm::{
+        fault::{VmFault, VmFaultResult},
+        folio::{page_folio, Folio},
+        memory_model::pfn_to_page,
+    },
+    sync::aref::ARef,
+};
+use core::marker::PhantomData;
+
+/// The first page frame of a page or a PMD of DAX memory of a file.
+///
+/// # Invariants
+///
+/// `pfn` is the first of `1 << order` pages of DAX memory, aligned to that many pages, which
+/// have `struct page`s for `'g`; the filesystem maps them at the index of the file they were
+/// found for, in an extent shared with other files if `shared` is set.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct DaxPfn<'g> {
+    pfn: usize,
+    order: EntryOrder,
+    shared: bool,
+    _valid: PhantomData<&'g ()>,
+}
+
+impl<'g> DaxPfn<'g> {
+    /// Creates a [`DaxPfn`].
+    ///
+    /// # Safety
+    ///
+    /// `pfn` is the first of `1 << order` pages of DAX memory, aligned to that many pages, which
+    /// have `struct page`s for `'g`, and which the filesystem maps at the index they are used
+    /// for, in an extent shared with other files if `shared` is set.
+    #[inline]
+    pub(crate) unsafe fn new(pfn: usize, order: EntryOrder, shared: bool) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        DaxPfn {
+            pfn,
+            order,
+            shared,
+            _valid: PhantomData,
+        }
+    }
+
+    /// The page frame number.
+    #[inline]
+    pub fn pfn(self) -> usize {
+        self.pfn
+    }
+
+    /// The order of the memory: a page or a PMD.
+    #[inline]
+    pub fn order(self) -> EntryOrder {
+        self.order
+    }
+
+    /// Whether the memory is an extent shared with other files (`IOMAP_F_SHARED`).
+    #[inline]
+    pub fn is_shared(self) -> bool {
+        self.shared
+    }
+}
+
+/// The pfn that a synchronous fault returned with `VM_FAULT_NEEDDSYNC` and that the filesystem
+/// passes back to `dax_finish_sync_fault()` once the metadata is durable.
+///
+/// Only the `dax_finish_sync_fault()` entry of [`FaultOps`](super::fault::FaultOps) makes
+/// one; mapping it checks it against the entry of the faulting index
+/// ([`LockedEntry::insert_mkwrite`](super::locked::LockedEntry::insert_mkwrite)).
+pub struct SyncFaultPfn<'a>(DaxPfn<'a>);
+
+impl<'a> SyncFaultPfn<'a> {
+    /// Creates a [`SyncFaultPfn`].
+    ///
+    /// # Safety
+    ///
+    /// `pfn` is what the filesystem passed to `dax_finish_sync_fault()` for the fault being
+    /// handled, which is valid for `'a` (see [`DaxPfn::new`]).
+    #[inline]
+    pub(crate) unsafe fn new(pfn: DaxPfn<'a>) -> Self {
+        SyncFaultPfn(pfn)
+    }
+
+    /// The pfn.
+    #[inline]
+    pub fn pfn(&self) -> DaxPfn<'a> {
+        self.0
+    }
+}
+
+/// Maps page `pfn` (with a PTE) or the PMD starting at it for `vmf`, holding a reference to the
+/// folio at `folio_pfn` meanwhile, as `fs/dax.c` does around `vmf_insert_page_mkwrite()` and
+/// `vmf_insert_folio_pmd()` (`folio_ref_inc()`, insert, `folio_put()`).
+///
+/// # Safety
+///
+/// `folio_pfn` is the pfn of a locked DAX entry with memory of the faulting file, and `pfn`
+/// is memory of that entry at the faulting index; for a PMD, `pfn` is the entry's PMD.
+// Always inlined: LLVM keeps an out-of-line copy otherwise, although `pmd` is a constant at
+// every call site once its callers are inlined.
+#[inline(always)]
+pub(crate) unsafe fn insert(
+    vmf: &VmFault,
+    folio_pfn: usize,
+    pfn: usize,
+    pmd: bool,
+    write: bool,
+) -> VmFaultResult {
+    let folio: ARef<Folio> = {
+        // SAFETY: The caller guarantees that `folio_pfn` is DAX memory of the faulting file,
+        // with a `struct page` while its entry is locked.
+        unsafe { Folio::from_pfn(folio_pfn) }
+    }
+    .into();
+    // SAFETY: `vmf` is the fault being handled; the page or PMD is DAX memory of the file at the
+    // faulting index, in the folio we hold a reference to (the caller's guarantee).
+    let ret = unsafe {
+        if pmd {
+            // `pfn_folio(pfn)` is the folio just taken: `pfn` is the entry's own pfn.
+            bindings::vmf_insert_folio_pmd(vmf.as_ptr(), folio.as_ptr(), write)
+        } else {
+            bindings::vmf_insert_page_mkwrite(vmf.as_ptr(), pfn_to_page(pfn), write)
+        }
+    };
+    drop(folio);
+    VmFaultResult::from_raw(ret)
+}
+
+/// Maps the memory at `pfn` writable for `vmf`, with a PTE or, for a PMD of memory, a PMD,
+/// holding a reference to its folio meanwhile: the insertion of `dax_insert_pfn_mkwrite()`.
+///
+/// As C does, this maps `&pfn_folio(pfn)->page`: for a PTE, `dax_insert_pfn_mkwrite()` only
+/// gets here with a PTE entry, whose folio is the page itself.
+///
+/// # Safety
+///
+/// `pfn` is the memory of the locked DAX entry with memory of the faulting index.
+#[inline]
+pub(crate) unsafe fn insert_mkwrite(vmf: &VmFault, pfn: usize, pmd: bool) -> VmFaultResult {
+    // SAFETY: The caller guarantees that `pfn` has a `struct page` while its entry is locked;
+    // this only computes its folio, which the entry keeps mapped by the file.
+    let folio: ARef<Folio> = unsafe { Folio::from_raw(page_folio(pfn_to_page(pfn))) }.into();
+    // SAFETY: `vmf` is the fault being handled; the folio is DAX memory of the file at the
+    // faulting index, referenced by `folio` for the call.
+    let ret = unsafe {
+        if pmd {
+            bindings::vmf_insert_folio_pmd(vmf.as_ptr(), folio.as_ptr(), true)
+        } else {
+            bindings::vmf_insert_page_mkwrite(vmf.as_ptr(), folio.as_page_ptr(), true)
+        }
+    };
+    drop(folio);
+    VmFaultResult::from_raw(ret)
+}
