@@ -21,7 +21,16 @@ export RUST_DAX_CACHE := $(CACHE)
 # IN_TREE=1: rust_dax built into the kernel from fs/dax_rust/, the in-tree
 # form (CONFIG_FS_DAX_RUST=y, scripts/series_tree.py), instead of the module
 # built here out of tree.
-FLAVOUR ?= $(if $(filter 1,$(DEBUG)),debug,default)$(if $(filter 1,$(IN_TREE)),-intree)
+# The toolchain of the kernel and of the modules: gcc (the system's gcc and
+# default rustc) or llvm (clang and the rustc of the same LLVM, with the C
+# helpers of the kernel crate inlined into Rust; scripts/toolchain.version).
+TOOLCHAIN ?= gcc
+ifeq ($(filter gcc llvm,$(TOOLCHAIN)),)
+$(error TOOLCHAIN must be gcc or llvm, not '$(TOOLCHAIN)')
+endif
+# default, debug, llvm, debug-llvm; -intree with IN_TREE=1.
+FLAVOUR ?= $(patsubst default-llvm,llvm,$(if $(filter 1,$(DEBUG)),debug,default)$(if \
+	$(filter llvm,$(TOOLCHAIN)),-llvm))$(if $(filter 1,$(IN_TREE)),-intree)
 
 # KDIR=/path/to/built/tree uses a kernel the user built (with patches/
 # applied); by default the kernel is fetched and built in the cache.
@@ -74,11 +83,12 @@ help:
 	@echo 'make series-check  git am, checkpatch, a build after every patch, make check IN_TREE=1'
 	@echo 'make clean     remove build products of the checkout (not the kernel cache)'
 	@echo 'DEBUG=1        use the debug kernel (lockdep, DEBUG_VM, KFENCE, ...)'
+	@echo 'TOOLCHAIN=llvm use the kernel built with clang and inlined Rust helpers (default: gcc)'
 	@echo 'PMEM_MAP=dev   make check: the pmem devices as fsdax namespaces with the memmap on the device'
 	@echo 'IN_TREE=1      rust_dax built into the kernel (CONFIG_FS_DAX_RUST=y), not as a module'
 
 deps:
-	@scripts/deps.sh
+	@TOOLCHAIN=$(TOOLCHAIN) scripts/deps.sh
 
 deps-xfstests:
 	@scripts/deps.sh xfstests
@@ -97,6 +107,11 @@ endif
 
 # The kernel build in the cache is shared with other checkouts: hold its
 # lock (shared) so that no kernel rebuild runs under the module build.
+# Every kbuild run is given the toolchain's variables: kbuild takes LLVM=,
+# RUSTC= and the like from the command line, and a module must be built with
+# the compiler and rustc of its kernel.
+KMAKE = $(MAKE) -s -C $(KDIR) $(shell scripts/toolchain.sh $(TOOLCHAIN))
+
 LOCK_SHARED := mkdir -p $(CACHE) && flock -s $(CACHE)/kernel-$(FLAVOUR).lock
 LOCK_EXCL := mkdir -p $(CACHE) && flock $(CACHE)/kernel-$(FLAVOUR).lock
 
@@ -110,12 +125,17 @@ LOCK_EXCL := mkdir -p $(CACHE) && flock $(CACHE)/kernel-$(FLAVOUR).lock
 # against, kept in .kernel-config.
 KCONFIG_USED := .kernel-config
 kconfig-check: kernel
+	@scripts/toolchain.sh $(TOOLCHAIN) >/dev/null
+	@if grep -q '^CONFIG_CC_IS_CLANG=y' $(KDIR)/include/config/auto.conf; then built=llvm; \
+		else built=gcc; fi; [ $$built = $(TOOLCHAIN) ] || { \
+		echo "==> error: $(KDIR) was built with the $$built toolchain: use TOOLCHAIN=$$built"; \
+		exit 1; }
 	@cmp -s $(KDIR)/include/config/auto.conf $(KCONFIG_USED) || { \
 		echo '==> kernel configuration changed: rebuilding the modules from scratch'; \
-		$(MAKE) -s -C $(KDIR) M=$(CURDIR) clean; \
-		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean; \
-		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) clean; \
-		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(PROBE) clean; \
+		$(KMAKE) M=$(CURDIR) clean; \
+		$(KMAKE) M=$(CURDIR)/$(CLIENT) clean; \
+		$(KMAKE) M=$(CURDIR)/$(NONGPL) clean; \
+		$(KMAKE) M=$(CURDIR)/$(PROBE) clean; \
 		cp $(KDIR)/include/config/auto.conf $(KCONFIG_USED); }
 
 ifeq ($(IN_TREE),1)
@@ -126,7 +146,7 @@ module: kconfig-check
 CLIENT_SYMBOLS :=
 else
 module: kconfig-check
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR) modules
 CLIENT_SYMBOLS := KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers
 endif
 
@@ -140,10 +160,10 @@ CLIENT := tests/modules/dax_client
 # Module.symvers, its uses of the exports left unresolved.
 NONGPL := tests/modules/dax_nongpl
 client: module
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) $(CLIENT_SYMBOLS) modules
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) $(CLIENT_SYMBOLS) modules \
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR)/$(CLIENT) $(CLIENT_SYMBOLS) modules
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR)/$(NONGPL) $(CLIENT_SYMBOLS) modules \
 		>$(NONGPL)/modpost.log 2>&1; echo "exit status $$?" >>$(NONGPL)/modpost.log
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) \
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR)/$(NONGPL) \
 		KBUILD_MODPOST_WARN=1 modules >$(NONGPL)/unresolved.log 2>&1 || \
 		{ cat $(NONGPL)/unresolved.log; exit 1; }
 
@@ -151,7 +171,7 @@ client: module
 # open on purpose), for the suites and the stress test's watchdog.
 PROBE := tests/modules/dax_probe
 probe: kconfig-check
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(PROBE) modules
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR)/$(PROBE) modules
 
 SELFTEST := tests/selftests/rust_dax
 tests/bin/%: tests/progs/%.c $(wildcard tests/progs/*.h $(SELFTEST)/*.h)
@@ -209,16 +229,16 @@ series-check: series
 fmt:
 	@rustfmt --edition 2021 $(RUST_SRC)
 
-lint: kernel
+lint: kconfig-check
 	@rustfmt --edition 2021 --check $(RUST_SRC)
 	@echo '==> clippy: rust_dax'
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
 	@! grep -q '^warning\|^error\|^ERROR' $(CACHE)/clippy-module.log
 	@echo '==> clippy: kernel crate (with rust/ overlaid)'
-	@$(LOCK_EXCL) scripts/kbuild.sh $(KDIR) $(MAKE) -s -C $(KDIR) CLIPPY=1 prepare 2>&1 | tee $(CACHE)/clippy-kernel.log >&2
+	@$(LOCK_EXCL) scripts/kbuild.sh $(KDIR) $(KMAKE) CLIPPY=1 prepare 2>&1 | tee $(CACHE)/clippy-kernel.log >&2
 	@! grep -q '^warning\|^error' $(CACHE)/clippy-kernel.log
 	@echo '==> rustdoc: kernel crate (with rust/ overlaid)'
-	@$(LOCK_EXCL) scripts/kbuild.sh $(KDIR) $(MAKE) -s -C $(KDIR) rustdoc 2>&1 | tee $(CACHE)/rustdoc.log >&2
+	@$(LOCK_EXCL) scripts/kbuild.sh $(KDIR) $(KMAKE) rustdoc 2>&1 | tee $(CACHE)/rustdoc.log >&2
 	@! grep -q '^warning\|^error' $(CACHE)/rustdoc.log
 ifdef OWN_KERNEL
 	@echo '==> rebuilding the kernel crate without clippy'
@@ -227,7 +247,7 @@ endif
 	@# clippy-driver turns MIR optimisations off, so the module it built
 	@# inlines differently: a VM run from this checkout must not load it.
 	@echo '==> rebuilding rust_dax without clippy'
-	@$(LOCK_SHARED) $(MAKE) -s -C $(KDIR) M=$(CURDIR) modules
+	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR) modules
 	@echo '==> compile-fail: misuses of the kernel crate that must not compile'
 	@$(LOCK_SHARED) env KDIR=$(KDIR) scripts/compile-fail.sh
 	@# The kernel tree has no history, so the upstream commits that Fixes:
@@ -246,14 +266,14 @@ endif
 # Configurations the tests do not boot must still build: a kernel without
 # tracepoints (its own build directory in the cache) and the modules.
 build-check: deps
-	@scripts/build-check.sh
+	@TOOLCHAIN=$(TOOLCHAIN) scripts/build-check.sh
 
 clean:
-	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR) clean
-	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(CLIENT) clean
-	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(NONGPL) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(KMAKE) M=$(CURDIR) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(KMAKE) M=$(CURDIR)/$(CLIENT) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(KMAKE) M=$(CURDIR)/$(NONGPL) clean
 	rm -f $(NONGPL)/*.log
-	@[ ! -f $(KDIR)/Makefile ] || $(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(PROBE) clean
+	@[ ! -f $(KDIR)/Makefile ] || $(KMAKE) M=$(CURDIR)/$(PROBE) clean
 	rm -rf tests/bin $(KCONFIG_USED)
 
 endif

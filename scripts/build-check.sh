@@ -6,12 +6,20 @@
 # the cache), then rust_dax and the C test module against it, from a copy
 # of their sources in that build directory, not in the checkout.  The
 # module builds must be free of warnings.  The first run is a full kernel
-# build.
+# build.  TOOLCHAIN=llvm (make build-check TOOLCHAIN=llvm) builds the
+# "notrace-llvm" flavour, with clang and the pinned rustc, instead.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-FLAVOUR=notrace
+TOOLCHAIN=${TOOLCHAIN:-gcc}
+case $TOOLCHAIN in
+gcc) FLAVOUR=notrace ;;
+llvm) FLAVOUR=notrace-llvm ;;
+*) die "unknown toolchain '$TOOLCHAIN' (gcc or llvm)" ;;
+esac
+args=$("$TOP/scripts/toolchain.sh" "$TOOLCHAIN")
+read -r -a TOOLCHAIN_ARGS <<<"$args"
 OUT=$("$TOP/scripts/kernel.sh" "$FLAVOUR")
 ! grep -q '^CONFIG_TRACEPOINTS=' "$OUT/.config" ||
 	die "the $FLAVOUR kernel has CONFIG_TRACEPOINTS"
@@ -35,13 +43,13 @@ flock -s 9 || die "cannot lock the $FLAVOUR kernel"
 # Objects built against another configuration are not rebuilt by kbuild
 # (see KCONFIG_USED in the Makefile).
 if ! cmp -s "$OUT/include/config/auto.conf" "$SRC/.kernel-config"; then
-	make -s -C "$OUT" M="$SRC" clean
-	make -s -C "$OUT" M="$CLIENT" clean
+	make -s -C "$OUT" "${TOOLCHAIN_ARGS[@]}" M="$SRC" clean
+	make -s -C "$OUT" "${TOOLCHAIN_ARGS[@]}" M="$CLIENT" clean
 	cp "$OUT/include/config/auto.conf" "$SRC/.kernel-config"
 fi
 if ! {
-	make -s -C "$OUT" M="$SRC" modules &&
-		make -s -C "$OUT" M="$CLIENT" KBUILD_EXTRA_SYMBOLS="$SRC/Module.symvers" modules
+	make -s -C "$OUT" "${TOOLCHAIN_ARGS[@]}" M="$SRC" modules &&
+		make -s -C "$OUT" "${TOOLCHAIN_ARGS[@]}" M="$CLIENT" KBUILD_EXTRA_SYMBOLS="$SRC/Module.symvers" modules
 } 2>&1 | tee "$LOG" >&2; then
 	die "the modules do not build against the $FLAVOUR kernel"
 fi

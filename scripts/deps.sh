@@ -9,9 +9,15 @@
 #
 # Environment:
 #   RUST_DAX_CACHE  cache directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/rust-dax)
+#   TOOLCHAIN       gcc (default) or llvm: llvm also installs the pinned
+#                   clang, lld and rustc of scripts/toolchain.version
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$TOP/scripts/toolchain.version"
+
+TOOLCHAIN=${TOOLCHAIN:-gcc}
+case $TOOLCHAIN in gcc | llvm) ;; *) die "unknown toolchain '$TOOLCHAIN' (gcc or llvm)" ;; esac
 
 DEB_PACKAGES=(
 	# kernel build; gawk because fstests needs it (below) and installing it
@@ -41,12 +47,27 @@ NDCTL_PACKAGES=(trace-cmd e2fsprogs xfsprogs)
 case ${1:-} in
 xfstests) DEB_PACKAGES=("${XFSTESTS_PACKAGES[@]}") ;;
 ndctl) DEB_PACKAGES=("${NDCTL_PACKAGES[@]}") ;;
+*)
+	if [ "$TOOLCHAIN" = llvm ]; then
+		# The llvm builds: clang, lld and the LLVM tools at the pinned
+		# version (package=version), the LLVM of the pinned rustc.
+		for p in $LLVM_DEB_PACKAGES; do
+			DEB_PACKAGES+=("$p=$LLVM_DEB_VERSION")
+		done
+	fi
+	;;
 esac
 
 need_apt=()
 for p in "${DEB_PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
-		need_apt+=("$p")
+	# NAME or NAME=VERSION: installed, at VERSION if one is given.
+	name=${p%%=*}
+	want=${p#"$name"}
+	want=${want#=}
+	case $(dpkg-query -W -f='${Status}|${Version}' "$name" 2>/dev/null) in
+	"install ok installed|"${want:-*}) ;;
+	*) need_apt+=("$p") ;;
+	esac
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
 	info "installing Debian packages: ${need_apt[*]}"
@@ -77,6 +98,23 @@ if have rustup; then
 		rustup component add rust-src >/dev/null 2>&1 ||
 			warn "rustup could not add rust-src; set RUST_LIB_SRC to a rust-src tree"
 	fi
+fi
+
+# The llvm builds: rustc (with rustdoc), rust-src and clippy of the pinned
+# toolchain, whose LLVM must be that of clang.
+if [ "$TOOLCHAIN" = llvm ]; then
+	have rustup || die "rustup not found: the llvm builds need rustup for rustc $LLVM_RUST_TOOLCHAIN"
+	sysroot=$(rustup run "$LLVM_RUST_TOOLCHAIN" rustc --print sysroot 2>/dev/null || true)
+	if [ -z "$sysroot" ] || [ ! -d "$sysroot/lib/rustlib/src/rust/library" ] ||
+		[ ! -x "$sysroot/bin/clippy-driver" ]; then
+		info "installing rustup toolchain $LLVM_RUST_TOOLCHAIN (rust-src, clippy)"
+		rustup toolchain install "$LLVM_RUST_TOOLCHAIN" --profile minimal \
+			--component rust-src --component clippy >/dev/null ||
+			die "rustup could not install toolchain $LLVM_RUST_TOOLCHAIN"
+	fi
+	llvm=$(rustup run "$LLVM_RUST_TOOLCHAIN" rustc -vV | sed -n 's/^LLVM version: //p')
+	[ "${llvm%%.*}" = "$LLVM_MAJOR" ] ||
+		die "rustc $LLVM_RUST_TOOLCHAIN is built on LLVM $llvm, not $LLVM_MAJOR (scripts/toolchain.version)"
 fi
 
 # bindgen, pinned.

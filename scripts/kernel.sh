@@ -5,8 +5,11 @@
 # FLAVOUR is "default" (scripts/kconfig/base.config), "debug" (base plus
 # scripts/kconfig/debug.config) or "notrace" (base plus
 # scripts/kconfig/notrace.config: no tracepoints, for make build-check),
-# each in its own build directory in the cache; with the suffix "-intree"
-# (make IN_TREE=1) rust_dax is built into the kernel from fs/dax_rust/
+# built with gcc; "llvm" (make TOOLCHAIN=llvm), "debug-llvm" and
+# "notrace-llvm" are the same built with clang and rustup's pinned rustc
+# (scripts/toolchain.sh) plus scripts/kconfig/llvm.config.  Each has its
+# own build directory in the cache; with the suffix "-intree" (make
+# IN_TREE=1) rust_dax is built into the kernel from fs/dax_rust/
 # (scripts/kconfig/intree.config).  Prints the build directory.
 
 set -euo pipefail
@@ -17,16 +20,37 @@ FRAGMENTS=("$TOP/scripts/kconfig/base.config")
 case $FLAVOUR in
 *-intree) FRAGMENTS+=("$TOP/scripts/kconfig/intree.config") ;;
 esac
-case ${FLAVOUR%-intree} in
+# The toolchain: gcc, or llvm for the flavours llvm and *-llvm.
+base=${FLAVOUR%-intree}
+case $base in
+llvm) base=default TOOLCHAIN=llvm ;;
+*-llvm) base=${base%-llvm} TOOLCHAIN=llvm ;;
+*) TOOLCHAIN=gcc ;;
+esac
+case $base in
 default) ;;
 debug) FRAGMENTS+=("$TOP/scripts/kconfig/debug.config") ;;
 notrace) FRAGMENTS+=("$TOP/scripts/kconfig/notrace.config") ;;
-*) die "unknown kernel flavour '$FLAVOUR' (default, debug or notrace)" ;;
+*) die "unknown kernel flavour '$FLAVOUR' (default, debug or notrace, -llvm, -intree)" ;;
 esac
+# Options that only the toolchain's flavour can have (CONFIG_RUST_INLINE_HELPERS
+# needs Clang), set on the configuration the fragments above make (below).
+TOOLCHAIN_FRAGMENTS=()
+[ "$TOOLCHAIN" = gcc ] || TOOLCHAIN_FRAGMENTS=("$TOP/scripts/kconfig/$TOOLCHAIN.config")
+args=$("$TOP/scripts/toolchain.sh" "$TOOLCHAIN")
+read -r -a TOOLCHAIN_ARGS <<<"$args"
 
-for t in gcc make flex bison bc rustc bindgen git; do
+for t in make flex bison bc rustc bindgen git; do
 	have "$t" || die "$t not found: run 'make deps' (scripts/deps.sh)"
 done
+if [ "$TOOLCHAIN" = gcc ]; then
+	have gcc || die "gcc not found: run 'make deps' (scripts/deps.sh)"
+else
+	. "$TOP/scripts/toolchain.version"
+	for t in clang ld.lld llvm-link; do
+		have "$t-$LLVM_MAJOR" || die "$t-$LLVM_MAJOR not found: run 'make deps TOOLCHAIN=llvm'"
+	done
+fi
 export LIBCLANG_PATH=${LIBCLANG_PATH:-$(libclang_path)}
 
 exec 8>"$TREE_LOCK"
@@ -42,7 +66,7 @@ flock 9 || die "cannot lock $lock"
 OUT=$CACHE/build/$FLAVOUR
 mkdir -p "$OUT"
 JOBS=${JOBS:-$(nproc)}
-kmake() { make -s -C "$SRC" O="$OUT" -j"$JOBS" "$@"; }
+kmake() { make -s -C "$SRC" O="$OUT" -j"$JOBS" "${TOOLCHAIN_ARGS[@]}" "$@"; }
 
 # Configure when an option of the fragments is not in .config (or no
 # finished config exists).  A build with more options than the fragments ask
@@ -52,11 +76,13 @@ kmake() { make -s -C "$SRC" O="$OUT" -j"$JOBS" "$@"; }
 # set" asks that X be off, also one that other options select (the check
 # then names it).
 frag=$OUT/rust-dax.config
-awk 'match($0, /^CONFIG_[A-Za-z0-9_]+=/) { sym = substr($0, 1, RLENGTH - 1) }
-	/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { sym = $2 }
-	sym != "" { if (!(sym in val)) order[n++] = sym; val[sym] = $0; sym = "" }
-	END { for (i = 0; i < n; i++) print val[order[i]] }' \
-	"${FRAGMENTS[@]}" >"$frag.new"
+merge_fragments() {
+	awk 'match($0, /^CONFIG_[A-Za-z0-9_]+=/) { sym = substr($0, 1, RLENGTH - 1) }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { sym = $2 }
+		sym != "" { if (!(sym in val)) order[n++] = sym; val[sym] = $0; sym = "" }
+		END { for (i = 0; i < n; i++) print val[order[i]] }' "$@"
+}
+merge_fragments "${FRAGMENTS[@]}" "${TOOLCHAIN_FRAGMENTS[@]}" >"$frag.new"
 wanted_missing() {
 	local line sym
 	while IFS= read -r line; do
@@ -80,7 +106,20 @@ if [ ! -f "$OUT/.config" ] || [ ! -f "$OUT/.rust-dax-configured" ] ||
 		kmake rustavailable || true
 		die "the kernel does not accept this Rust toolchain (see above)"
 	}
-	kmake KCONFIG_ALLCONFIG="$frag.new" allnoconfig >/dev/null
+	merge_fragments "${FRAGMENTS[@]}" >"$frag.base"
+	kmake KCONFIG_ALLCONFIG="$frag.base" allnoconfig >/dev/null
+	rm -f "$frag.base"
+	# The toolchain's options are set afterwards, on the configuration made:
+	# CONFIG_RUST_INLINE_HELPERS depends on CONFIG_EXPERT, and allnoconfig
+	# would turn off every option CONFIG_EXPERT gives a prompt (SHMEM,
+	# ELF_CORE, VM_EVENT_COUNTERS, ...).  Set on the configuration made, they
+	# leave the other options as they are, so that both toolchains build the
+	# same kernel.
+	if [ ${#TOOLCHAIN_FRAGMENTS[@]} -gt 0 ]; then
+		sed -n 's/^CONFIG_\([A-Za-z0-9_]*\)=\(.*\)$/--set-val \1 \2/p' \
+			"${TOOLCHAIN_FRAGMENTS[@]}" | xargs "$SRC/scripts/config" --file "$OUT/.config"
+		kmake olddefconfig >/dev/null
+	fi
 	missing=$(wanted_missing | tr '\n' ' ')
 	[ -z "$missing" ] ||
 		die "options not accepted by Kconfig (unmet dependencies?): $missing"

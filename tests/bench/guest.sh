@@ -6,8 +6,8 @@
 # of one loaded rust_dax, ROUNDS times; plus the cost of the seam (the C
 # path with the module not loaded against loaded and switched to C) and
 # the lower bound of anonymous faults.  Writes "fs workload path round
-# rate" lines to $RUST_DAX_RUNDIR/bench.txt (rate: faults per second, or
-# KiB/s for the fio jobs).
+# rate" lines to $RUST_DAX_RUNDIR/bench.txt (rate: faults per second; for
+# the fio jobs 4 KiB I/Os per second, each of which faults).
 
 . "$(dirname "$0")/../guest/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -34,7 +34,7 @@ run() { # fs workload path round file
 	# that it does not count against this one.
 	sync
 	case $2 in
-	fio-*) rate=$(run_fio "$2" "$5") ;;
+	fio-*) rate=$(run_fio "$1" "$2" "$3" "$4" "$5") ;;
 	# Nothing beside the run: a sed at the other end of a pipe started up
 	# on the other vCPU while the first passes of pmd-read were timed, and
 	# its 1.2-1.5 million instructions took 1-2% off the run's rate.
@@ -45,21 +45,33 @@ run() { # fs workload path round file
 	echo "$1 $2 $3 $4 $rate" | tee -a "$OUT"
 }
 
-# run_fio JOB FILE: fio's mmap engine on FILE.fio; prints KiB/s.  The file
-# is laid out once (by the first job) and kept, so that both paths fault on
-# the same extents: on ext4 the layout of a new file, and so whether PMDs
-# can map it, changes from one file to the next.
+# run_fio FS JOB PATH ROUND FILE: fio's mmap engine on FILE.fio, 4 KiB
+# I/Os over 512 MiB; prints I/Os per second.  Each job is a new process, so
+# a new mapping, whose every page is touched once; with transparent huge
+# pages off for the process (prctl(PR_SET_THP_DISABLE), inherited by fio),
+# no PMD fault maps 2 MiB of it at once, so that every I/O faults: 131,072
+# PTE faults a job, counted into bench.txt as a comment.  (A mapping that
+# PMDs can map faults 256 times in 512 MiB: the rate is then that of
+# memcpy(), the same on both paths.)  The file is laid out once (by the
+# first job) and kept, so that both paths fault on the same extents.
 run_fio() {
-	local rw json
-	case $1 in
+	local rw json before after
+	case $2 in
 	fio-randwrite) rw=randwrite ;;
 	fio-read) rw=read ;;
 	esac
-	json=$(fio --name="$1" --filename="$2.fio" --ioengine=mmap --rw=$rw --bs=4k \
-		--size=512m --randrepeat=1 --output-format=json 2>/dev/null) || return 0
+	before=$(counter_of /proc/vmstat pgfault)
+	json=$(python3 -c 'import ctypes, os, sys
+PR_SET_THP_DISABLE = 41
+if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0):
+    sys.exit("prctl: " + os.strerror(ctypes.get_errno()))
+os.execvp(sys.argv[1], sys.argv[1:])' fio --name="$2" --filename="$5.fio" --ioengine=mmap \
+		--rw=$rw --bs=4k --size=512m --randrepeat=1 --output-format=json 2>/dev/null) || return 0
+	after=$(counter_of /proc/vmstat pgfault)
+	echo "# $1 $2 $3 $4 pgfault=$((after - before))" >>"$OUT"
 	python3 -c 'import json, sys
 j = json.load(sys.stdin)["jobs"][0]
-print(int(j["write"]["bw"] + j["read"]["bw"]))' <<<"$json"
+print(int(j["write"]["iops"] + j["read"]["iops"]))' <<<"$json"
 }
 if command -v fio >/dev/null; then
 	WORKLOADS+=(fio-randwrite fio-read)
