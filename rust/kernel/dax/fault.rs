@@ -258,10 +258,9 @@ pub mod builtin {
     /// `dax_lock_mapping_entry_builtin()`.
     pub fn lock_mapping_entry(entries: DaxEntries<'_>, index: usize) -> EntryLock<'_> {
         let mapping = entries.mapping();
-        let mut page = core::ptr::null_mut();
-        // SAFETY: `mapping` is a valid address space and `page` a valid out-pointer.
-        let cookie =
-            unsafe { bindings::dax_lock_mapping_entry_builtin(mapping.as_ptr(), index, &mut page) };
+        let (m, mut page) = (mapping.as_ptr(), core::ptr::null_mut());
+        // SAFETY: `m` is a valid address space and `page` a valid out-pointer.
+        let cookie = unsafe { bindings::dax_lock_mapping_entry_builtin(m, index, &mut page) };
         // SAFETY: `cookie` was just returned by a lock of the entry at `index` of `mapping`.
         unsafe { EntryLock::from_mapping_cookie(mapping, index, cookie) }
     }

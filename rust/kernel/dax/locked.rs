@@ -219,12 +219,12 @@ impl<'a> LockedEntry<'a> {
                 unsafe { DaxFolio::from_entry_pfn(old.pfn(), old.order().get()) }.put();
             }
             if new_entry.has_memory() {
+                let (pfn, order) = (new_entry.pfn(), new_entry.order().get());
                 // SAFETY: By the type invariants of `NewEntry`, `new_entry`'s pfn starts
                 // `1 << order` aligned pages of DAX memory with `struct page`s, which the
                 // filesystem maps at this index, about to be stored there under the entry lock,
                 // which we hold with the `i_pages` lock.
-                let folio =
-                    unsafe { DaxFolio::from_entry_pfn(new_entry.pfn(), new_entry.order().get()) };
+                let folio = unsafe { DaxFolio::from_entry_pfn(pfn, order) };
                 associate(&folio, new_entry, mapping, index, shared);
             }
             // Only swap our new entry in if the current one is a zero page or empty: a normal
