@@ -787,6 +787,14 @@ class Series:
                 if d in containers:
                     continue  # the container comes with the earliest child
                 edges[p].add(d)
+        # A private child module (`mod x;`) is a part of its parent, split
+        # off to keep files short: it comes in the parent's patch.
+        for p in files:
+            par = parent.get(p)
+            if par in edges and re.search(r"^mod\s+%s\s*;" % re.escape(module_path(p)[-1]),
+                                          texts[par], flags=re.M):
+                edges[p].add(par)
+                edges[par].add(p)
         comps = scc(files, edges)
         unit_of = {}
         units = {}
