@@ -11,177 +11,18 @@
 
 use crate::{
     bindings,
-    error::{
-        code::{EHWPOISON, ENOMEM},
-        Error,
-    },
     fs::{address_space::AddressSpace, File},
     impl_flags,
     mm::{folio::Folio, memory_model, virt::VmaRef, Mm},
     sync::aref::ARef,
     types::Opaque,
 };
-use core::ops::{BitAnd, BitOr, BitOrAssign};
 
-/// The result of a page fault handler, a `vm_fault_t`: a set of `VM_FAULT_*` bits.
-///
-/// The empty set means that the handler mapped the page and the fault is handled.
-///
-/// # Examples
-///
-/// ```
-/// use kernel::mm::fault::VmFaultResult;
-/// use kernel::prelude::*;
-///
-/// let ret = VmFaultResult::NOPAGE | VmFaultResult::MAJOR;
-/// assert!(ret.contains(VmFaultResult::MAJOR));
-/// assert!(!ret.is_error());
-/// assert_eq!(ret & !VmFaultResult::MAJOR, VmFaultResult::NOPAGE);
-///
-/// // `vmf_error()`: `-ENOMEM` becomes `VM_FAULT_OOM`, `-EHWPOISON` (a media error)
-/// // `VM_FAULT_HWPOISON`, anything else `VM_FAULT_SIGBUS`.
-/// assert_eq!(VmFaultResult::from_error(ENOMEM), VmFaultResult::OOM);
-/// assert_eq!(VmFaultResult::from_error(EHWPOISON), VmFaultResult::HWPOISON);
-/// assert!(VmFaultResult::from_error(EHWPOISON).is_error());
-/// assert_eq!(VmFaultResult::from_error(EIO), VmFaultResult::SIGBUS);
-/// assert!(VmFaultResult::from_error(EIO).is_error());
-/// assert!(VmFaultResult::ERROR.contains(VmFaultResult::OOM | VmFaultResult::SIGBUS));
-/// // `VM_FAULT_FALLBACK` counts as an error, `VM_FAULT_NOPAGE` does not.
-/// assert!(VmFaultResult::FALLBACK.is_error());
-/// assert!(!VmFaultResult::NOPAGE.is_error());
-/// assert!(VmFaultResult::NONE.is_empty());
-/// ```
-#[repr(transparent)]
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub struct VmFaultResult(bindings::vm_fault_t);
+mod cow;
+mod result;
 
-impl VmFaultResult {
-    /// No bit set: the fault was handled and the page mapped.
-    pub const NONE: Self = Self(0);
-    /// Out of memory (`VM_FAULT_OOM`).
-    pub const OOM: Self = Self(bindings::vm_fault_reason_VM_FAULT_OOM);
-    /// Bad access, the task gets a `SIGBUS` (`VM_FAULT_SIGBUS`).
-    pub const SIGBUS: Self = Self(bindings::vm_fault_reason_VM_FAULT_SIGBUS);
-    /// The fault needed I/O (`VM_FAULT_MAJOR`); it is accounted as a major fault.
-    pub const MAJOR: Self = Self(bindings::vm_fault_reason_VM_FAULT_MAJOR);
-    /// Hit a poisoned page (`VM_FAULT_HWPOISON`).
-    pub const HWPOISON: Self = Self(bindings::vm_fault_reason_VM_FAULT_HWPOISON);
-    /// Bad access, the task gets a `SIGSEGV` (`VM_FAULT_SIGSEGV`).
-    pub const SIGSEGV: Self = Self(bindings::vm_fault_reason_VM_FAULT_SIGSEGV);
-    /// The handler installed the page table entry itself, no page is returned
-    /// (`VM_FAULT_NOPAGE`).
-    pub const NOPAGE: Self = Self(bindings::vm_fault_reason_VM_FAULT_NOPAGE);
-    /// The handler returns a locked page in `vmf->page` (`VM_FAULT_LOCKED`).
-    pub const LOCKED: Self = Self(bindings::vm_fault_reason_VM_FAULT_LOCKED);
-    /// The handler dropped the mmap lock; the fault is retried (`VM_FAULT_RETRY`).
-    pub const RETRY: Self = Self(bindings::vm_fault_reason_VM_FAULT_RETRY);
-    /// A huge page fault could not be handled at this size; the core falls back to smaller
-    /// pages (`VM_FAULT_FALLBACK`).
-    pub const FALLBACK: Self = Self(bindings::vm_fault_reason_VM_FAULT_FALLBACK);
-    /// The handler completed a copy-on-write fault itself (`VM_FAULT_DONE_COW`).
-    pub const DONE_COW: Self = Self(bindings::vm_fault_reason_VM_FAULT_DONE_COW);
-    /// A synchronous (`MAP_SYNC`) fault needs an `fsync()` before the page table entry may be
-    /// installed (`VM_FAULT_NEEDDSYNC`).
-    pub const NEEDDSYNC: Self = Self(bindings::vm_fault_reason_VM_FAULT_NEEDDSYNC);
-    /// The fault was completed, and the mmap lock released (`VM_FAULT_COMPLETED`).
-    pub const COMPLETED: Self = Self(bindings::vm_fault_reason_VM_FAULT_COMPLETED);
-    /// All the bits that mean the fault failed (`VM_FAULT_ERROR`). This includes
-    /// [`VmFaultResult::FALLBACK`].
-    pub const ERROR: Self = Self(bindings::VM_FAULT_ERROR);
-
-    /// Creates a [`VmFaultResult`] from a raw `vm_fault_t`.
-    #[inline]
-    pub const fn from_raw(raw: bindings::vm_fault_t) -> Self {
-        Self(raw)
-    }
-
-    /// Returns the raw `vm_fault_t`.
-    #[inline]
-    pub const fn as_raw(self) -> bindings::vm_fault_t {
-        self.0
-    }
-
-    /// Converts an error to a fault result, as `vmf_error()` does: `VM_FAULT_OOM` for `ENOMEM`,
-    /// `VM_FAULT_HWPOISON` for `EHWPOISON`, `VM_FAULT_SIGBUS` for anything else.
-    ///
-    /// `EHWPOISON` is a media error (e.g. `direct_access` of a range in a pmem device's bad
-    /// blocks): the task gets `SIGBUS` with `BUS_MCEERR_AR` at the page, as from a machine check,
-    /// rather than `BUS_ADRERR`.
-    #[inline]
-    pub fn from_error(err: Error) -> Self {
-        if err == ENOMEM {
-            Self::OOM
-        } else if err == EHWPOISON {
-            Self::HWPOISON
-        } else {
-            Self::SIGBUS
-        }
-    }
-
-    /// Returns whether no bit is set.
-    #[inline]
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// Returns whether all the bits of `other` are set in `self`.
-    #[inline]
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// Returns whether any bit of `other` is set in `self`.
-    #[inline]
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-
-    /// Returns whether the result is an error (`ret & VM_FAULT_ERROR`), including a fallback.
-    #[inline]
-    pub const fn is_error(self) -> bool {
-        self.intersects(Self::ERROR)
-    }
-}
-
-impl BitOr for VmFaultResult {
-    type Output = Self;
-
-    #[inline]
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl BitOrAssign for VmFaultResult {
-    #[inline]
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl BitAnd for VmFaultResult {
-    type Output = Self;
-
-    #[inline]
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl core::ops::Not for VmFaultResult {
-    type Output = Self;
-
-    #[inline]
-    fn not(self) -> Self {
-        Self(!self.0)
-    }
-}
-
-impl core::fmt::Debug for VmFaultResult {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "VmFaultResult({:#x})", self.0)
-    }
-}
+pub use cow::{CowPage, FilledCowPage};
+pub use result::VmFaultResult;
 
 impl_flags!(
     /// The flags of a page fault (`vmf->flags`), a set of [`FaultFlag`]s.
@@ -408,9 +249,9 @@ impl VmFault {
     #[inline]
     pub unsafe fn cow_page(&self) -> Option<CowPage<'_>> {
         if self.is_cow() {
-            // INVARIANT: `cow_page` was checked to be non-null, so this is a copy-on-write fault,
+            // SAFETY: `cow_page` was checked to be non-null, so this is a copy-on-write fault,
             // and the caller takes its page once.
-            Some(CowPage { vmf: self })
+            Some(unsafe { CowPage::new(self) })
         } else {
             None
         }
@@ -505,7 +346,9 @@ impl VmFault {
         // SAFETY: By the type invariants this is a fault being handled on a locked VMA. The zero
         // page is always valid and is never freed. `vmf_insert_page_mkwrite()` checks that the
         // address is inside the VMA and does not take references on zero pages.
-        VmFaultResult(unsafe { bindings::vmf_insert_page_mkwrite(self.as_ptr(), page, false) })
+        VmFaultResult::from_raw(unsafe {
+            bindings::vmf_insert_page_mkwrite(self.as_ptr(), page, false)
+        })
     }
 
     /// Maps the huge zero folio read-only with a PMD entry at the address of the fault, rounded
@@ -517,7 +360,7 @@ impl VmFault {
         // `vmf->pmd` covers the address. The huge zero folio is valid, referenced by `folio`,
         // and mapped read-only. `vmf_insert_folio_pmd()` checks that the PMD is inside the VMA,
         // and takes the page table lock.
-        VmFaultResult(unsafe {
+        VmFaultResult::from_raw(unsafe {
             bindings::vmf_insert_folio_pmd(self.as_ptr(), folio.0.as_ptr(), false)
         })
     }
@@ -566,133 +409,5 @@ impl HugeZeroFolio {
     #[inline]
     pub fn pfn(&self) -> usize {
         self.0.pfn()
-    }
-}
-
-/// The page of a copy-on-write fault, still to be filled.
-///
-/// The page must be filled before it may be mapped: [`CowPage::clear`] and
-/// [`CowPage::copy_from_kernel`] return a [`FilledCowPage`], which can be mapped with
-/// [`FilledCowPage::finish_fault`].
-///
-/// # Invariants
-///
-/// `vmf` is a copy-on-write fault: `vmf->cow_page` is not null.
-pub struct CowPage<'a> {
-    vmf: &'a VmFault,
-}
-
-impl<'a> CowPage<'a> {
-    #[inline]
-    fn cow_page_ptr(&self) -> *mut bindings::page {
-        // SAFETY: By the type invariants of `VmFault` the `vm_fault` is valid.
-        unsafe { (*self.vmf.as_ptr()).cow_page }
-    }
-
-    /// Fills the page with zeroes (`clear_user_highpage(vmf->cow_page, vmf->address)`).
-    #[inline]
-    pub fn clear(self) -> FilledCowPage<'a> {
-        // SAFETY: By the type invariants `cow_page` is a valid page, newly allocated for this
-        // fault and not mapped or used by anything else yet, so it may be written.
-        unsafe { bindings::clear_user_highpage(self.cow_page_ptr(), self.vmf.address()) };
-        // INVARIANT: The page was just filled.
-        FilledCowPage { vmf: self.vmf }
-    }
-
-    /// Fills the page with a copy of the page at kernel address `src`
-    /// (`copy_user_page()` on a `kmap_local_page()` mapping of the page).
-    ///
-    /// # Safety
-    ///
-    /// The caller must ensure that `src` is valid for reads of `PAGE_SIZE` bytes for the duration
-    /// of the call. See `DaxMapping::copy_to_cow_page()` in `kernel::dax::device` for a safe way
-    /// to fill the page from persistent memory.
-    #[inline]
-    pub unsafe fn copy_from_kernel(self, src: *const u8) -> FilledCowPage<'a> {
-        // On x86-64 the page is in the direct map (no `HIGHMEM`), `kmap_local_page()` is
-        // `page_address()` and `kunmap_local()` does nothing, and `copy_user_page()` is
-        // `copy_page()`: only `copy_page()` is called.
-        #[cfg(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP))]
-        {
-            // SAFETY: By the type invariants `cow_page` is a valid page in the direct map.
-            let dst = unsafe { memory_model::page_address(self.cow_page_ptr()) };
-            // SAFETY: `dst` is valid for writes of `PAGE_SIZE` bytes: the page was newly
-            // allocated for this fault and is not used by anything else yet. The caller
-            // guarantees that `src` is valid for reads of `PAGE_SIZE` bytes; `copy_page()` does
-            // not modify the source despite its signature.
-            unsafe { bindings::copy_page(dst, src.cast_mut().cast()) };
-        }
-        #[cfg(not(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP)))]
-        {
-            // SAFETY: By the type invariants `cow_page` is a valid page, newly allocated for
-            // this fault. `kmap_local_page()` maps it; the mapping is released below, in the
-            // same context.
-            let dst = unsafe { bindings::kmap_local_page(self.cow_page_ptr()) };
-            // SAFETY: `dst` is valid for writes of `PAGE_SIZE` bytes, and the page is not used
-            // by anything else yet. The caller guarantees that `src` is valid for reads of
-            // `PAGE_SIZE` bytes; `copy_user_page()` does not modify the source despite its
-            // signature.
-            unsafe {
-                bindings::copy_user_page(
-                    dst,
-                    src.cast_mut().cast(),
-                    self.vmf.address(),
-                    self.cow_page_ptr(),
-                )
-            };
-            // SAFETY: `dst` was returned by `kmap_local_page()` above.
-            unsafe { bindings::kunmap_local(dst) };
-        }
-        // INVARIANT: The page was just filled.
-        FilledCowPage { vmf: self.vmf }
-    }
-}
-
-/// The filled page of a copy-on-write fault, ready to be mapped.
-///
-/// # Invariants
-///
-/// `vmf` is a copy-on-write fault whose `cow_page` has been filled.
-pub struct FilledCowPage<'a> {
-    vmf: &'a VmFault,
-}
-
-impl FilledCowPage<'_> {
-    /// Marks the page up to date and maps it at the address of the fault
-    /// (`__SetPageUptodate(vmf->cow_page)` and `finish_fault()`, as `dax_fault_cow_page()` in
-    /// `fs/dax.c` does).
-    ///
-    /// Returns [`VmFaultResult::NONE`] if the page was mapped; the fault handler then returns
-    /// [`VmFaultResult::DONE_COW`].
-    #[inline]
-    pub fn finish_fault(self) -> VmFaultResult {
-        // SAFETY: By the type invariants of `VmFault` the `vm_fault` is valid.
-        let page = unsafe { (*self.vmf.as_ptr()).cow_page };
-        // On x86 `__folio_mark_uptodate()` is a compiler barrier (`smp_wmb()`) and a non-atomic
-        // `__set_bit()` of `PG_uptodate` in the flags of the folio's first page: do that here
-        // rather than through the helper.
-        #[cfg(CONFIG_X86)]
-        {
-            crate::sync::barrier::barrier();
-            // SAFETY: By the type invariants of `Self` `cow_page` is a valid page that was
-            // filled, and is not mapped or visible to anything else yet, so its flags may be
-            // written non-atomically, as `__folio_mark_uptodate()` (which `__SetPageUptodate()`
-            // is) does. It is the first page of the order-0 folio the core allocated for the
-            // fault, so these are that folio's flags.
-            unsafe { (*page).flags.f |= 1 << bindings::pageflags_PG_uptodate };
-        }
-        #[cfg(not(CONFIG_X86))]
-        // SAFETY: By the type invariants of `Self` `cow_page` is a valid page that was filled,
-        // and is not mapped yet, so it may be marked up to date with the non-atomic
-        // `__folio_mark_uptodate()` (which `__SetPageUptodate()` is). The page is the first page
-        // of the order-0 folio allocated by the core for the fault, so it is also that folio.
-        unsafe {
-            bindings::__folio_mark_uptodate(page.cast())
-        };
-        // SAFETY: By the type invariants this is a copy-on-write fault (a write fault on a
-        // private mapping), so `finish_fault()` maps `vmf->cow_page`, which is filled and up to
-        // date. The VMA is locked by the fault handler, and `finish_fault()` takes the page
-        // table lock.
-        VmFaultResult(unsafe { bindings::finish_fault(self.vmf.as_ptr()) })
     }
 }
