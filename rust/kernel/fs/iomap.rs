@@ -424,13 +424,7 @@ impl<'a> IomapIter<'a> {
     /// of the iteration and to the source extent (`iomap_length()`).
     #[inline]
     pub fn length(&self) -> u64 {
-        // `iomap_length()`, open-coded because it is on every fault path; in `u64` as in C.
-        let (iomap, srcmap) = (&self.iter.iomap, &self.iter.srcmap);
-        let mut end = (iomap.offset as u64).wrapping_add(iomap.length);
-        if u32::from(srcmap.type_) != bindings::IOMAP_HOLE {
-            end = end.min((srcmap.offset as u64).wrapping_add(srcmap.length));
-        }
-        self.iter.len.min(end.wrapping_sub(self.iter.pos as u64))
+        iomap_length(&self.iter)
     }
 
     /// Returns the current extent (`iter->iomap`).
@@ -478,6 +472,73 @@ impl Drop for IomapIter<'_> {
             self.set_status(ECANCELED);
             // The result does not matter: a negative status ends the iteration.
             let _ = self.next_extent();
+        }
+    }
+}
+
+/// `iomap_length(iter)`.
+///
+/// It is on every fault path: without `CONFIG_RUST_INLINE_HELPERS` it is done here, in `u64` as
+/// in C, rather than through a helper call. KUnit `rust_fs_iomap` compares it with the C
+/// function.
+#[inline]
+fn iomap_length(iter: &bindings::iomap_iter) -> u64 {
+    #[cfg(not(CONFIG_RUST_INLINE_HELPERS))]
+    {
+        let (iomap, srcmap) = (&iter.iomap, &iter.srcmap);
+        let mut end = (iomap.offset as u64).wrapping_add(iomap.length);
+        if u32::from(srcmap.type_) != bindings::IOMAP_HOLE {
+            end = end.min((srcmap.offset as u64).wrapping_add(srcmap.length));
+        }
+        iter.len.min(end.wrapping_sub(iter.pos as u64))
+    }
+    #[cfg(CONFIG_RUST_INLINE_HELPERS)]
+    // SAFETY: `iter` is a valid `iomap_iter`, which `iomap_length()` only reads.
+    unsafe {
+        bindings::iomap_length(iter)
+    }
+}
+
+#[macros::kunit_tests(rust_fs_iomap)]
+mod tests {
+    use super::*;
+
+    /// The length left of an extent, as `iomap_length()` gives it: trimmed to the iteration,
+    /// and to the source extent unless that is a hole.
+    #[test]
+    fn length_is_c() {
+        const MB: i64 = 1 << 20;
+        // (pos, len, iomap offset and length, srcmap type, offset and length)
+        let cases = [
+            (0, 4096, 0, MB, bindings::IOMAP_HOLE, 0, 0),
+            (4096, 2 * MB, 0, MB, bindings::IOMAP_HOLE, 0, 0),
+            (4096, 2 * MB, 0, MB, bindings::IOMAP_MAPPED, 0, 8192),
+            (4096, 2 * MB, 0, MB, bindings::IOMAP_UNWRITTEN, 0, 2 * MB),
+            (0, 2 * MB, 0, 2 * MB, bindings::IOMAP_UNWRITTEN, 0, 4096),
+            (0, 2 * MB, 0, 2 * MB, bindings::IOMAP_DELALLOC, 0, 8192),
+            (MB - 1, 1, 0, MB, bindings::IOMAP_MAPPED, MB - 512, 512),
+            (
+                3 * MB,
+                MB,
+                2 * MB,
+                2 * MB,
+                bindings::IOMAP_DELALLOC,
+                2 * MB,
+                4096,
+            ),
+        ];
+        for (pos, len, offset, length, src_type, src_offset, src_length) in cases {
+            let mut iter = bindings::iomap_iter::default();
+            iter.pos = pos;
+            iter.len = len as u64;
+            iter.iomap.offset = offset;
+            iter.iomap.length = length as u64;
+            iter.srcmap.type_ = src_type as u16;
+            iter.srcmap.offset = src_offset;
+            iter.srcmap.length = src_length as u64;
+            // SAFETY: `iter` is a valid `iomap_iter`, which `iomap_length()` only reads.
+            let c = unsafe { bindings::iomap_length(&iter) };
+            assert_eq!(iomap_length(&iter), c);
         }
     }
 }

@@ -119,15 +119,23 @@ pub fn count_memcg_event_mm(mm: &Mm, event: VmEvent) {
 #[inline]
 pub fn zero_pfn(address: usize) -> usize {
     // x86 has one zero page (no `__HAVE_COLOR_ZERO_PAGE`), `__zero_page`: on x86-64 its pfn is
-    // computed without a helper call.
-    #[cfg(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP))]
+    // computed without a helper call unless the helpers are inlined.
+    #[cfg(all(
+        CONFIG_X86_64,
+        CONFIG_SPARSEMEM_VMEMMAP,
+        not(CONFIG_RUST_INLINE_HELPERS)
+    ))]
     {
         let _ = address;
         // SAFETY: `__zero_page` is set during early boot to the zero page, a valid `struct page`,
         // and is read-only after init.
         unsafe { memory_model::page_to_pfn(bindings::__zero_page) }
     }
-    #[cfg(not(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP)))]
+    #[cfg(not(all(
+        CONFIG_X86_64,
+        CONFIG_SPARSEMEM_VMEMMAP,
+        not(CONFIG_RUST_INLINE_HELPERS)
+    )))]
     // SAFETY: `zero_pfn()` only computes a pfn.
     unsafe {
         bindings::zero_pfn(address)
@@ -260,16 +268,16 @@ impl VmFault {
     /// Reads the PMD entry of the fault, `pmdp_get(vmf->pmd)`.
     #[inline]
     fn pmd(&self) -> bindings::pmd_t {
-        // The entry may change concurrently: x86's `pmdp_get()` is the generic `READ_ONCE()`, the
-        // volatile read here, with no helper call.
-        #[cfg(CONFIG_X86)]
+        // The entry may change concurrently: x86's `pmdp_get()` is the generic `READ_ONCE()`,
+        // without `CONFIG_RUST_INLINE_HELPERS` the volatile read here, with no helper call.
+        #[cfg(all(CONFIG_X86, not(CONFIG_RUST_INLINE_HELPERS)))]
         {
             // SAFETY: By the type invariants the `vm_fault` is valid and `vmf->pmd` points to the
             // PMD entry covering the address, in a page table that is not freed while the mmap
             // or VMA lock is held.
             unsafe { core::ptr::read_volatile((*self.as_ptr()).pmd) }
         }
-        #[cfg(not(CONFIG_X86))]
+        #[cfg(not(all(CONFIG_X86, not(CONFIG_RUST_INLINE_HELPERS))))]
         {
             // SAFETY: As above; `pmdp_get()` reads it as the architecture must.
             unsafe { bindings::pmdp_get((*self.as_ptr()).pmd) }
@@ -281,20 +289,7 @@ impl VmFault {
     /// The entry is read without the page table lock, so the result is only a snapshot.
     #[inline]
     pub fn pmd_is_none(&self) -> bool {
-        // Every PMD fault asks. On x86-64 `pmd_none()` tests the value itself
-        // (`native_pmd_val()`, paravirtualised or not) but for the accessed and dirty bits
-        // (`_PAGE_KNL_ERRATUM_MASK`): test it here rather than through a helper call.
-        #[cfg(CONFIG_X86_64)]
-        {
-            const KNL_ERRATUM_MASK: bindings::pmdval_t =
-                (1 << bindings::_PAGE_BIT_DIRTY) | (1 << bindings::_PAGE_BIT_ACCESSED);
-            self.pmd().pmd & !KNL_ERRATUM_MASK == 0
-        }
-        #[cfg(not(CONFIG_X86_64))]
-        // SAFETY: `pmd_none()` only inspects a value.
-        unsafe {
-            bindings::pmd_none(self.pmd())
-        }
+        pmd_none(self.pmd())
     }
 
     /// Returns whether the PMD entry of the fault maps a huge page
@@ -303,18 +298,7 @@ impl VmFault {
     /// The entry is read without the page table lock, so the result is only a snapshot.
     #[inline]
     pub fn pmd_is_trans_huge(&self) -> bool {
-        // Every PTE fault asks. On x86-64 `pmd_trans_huge()` is `(pmd_val(pmd) & _PAGE_PSE) ==
-        // _PAGE_PSE`, and `pmd_val()` the value itself unless paravirtualised (Xen PV): test the
-        // bit here rather than through two helper calls.
-        #[cfg(all(CONFIG_X86_64, CONFIG_TRANSPARENT_HUGEPAGE, not(CONFIG_PARAVIRT_XXL)))]
-        {
-            self.pmd().pmd & (1 << bindings::_PAGE_BIT_PSE) != 0
-        }
-        #[cfg(not(all(CONFIG_X86_64, CONFIG_TRANSPARENT_HUGEPAGE, not(CONFIG_PARAVIRT_XXL))))]
-        // SAFETY: `pmd_trans_huge()` only inspects a value.
-        unsafe {
-            bindings::pmd_trans_huge(self.pmd())
-        }
+        pmd_trans_huge(self.pmd())
     }
 
     /// Splits a huge PMD mapping at the address of the fault into page table entries, if the PMD
@@ -387,6 +371,56 @@ impl VmFault {
     }
 }
 
+/// `pmd_none(pmd)`.
+///
+/// Every PMD fault asks. On x86-64 `pmd_none()` tests the value itself (`native_pmd_val()`,
+/// paravirtualised or not) but for the accessed and dirty bits (`_PAGE_KNL_ERRATUM_MASK`):
+/// without `CONFIG_RUST_INLINE_HELPERS` that test is done here rather than through a helper
+/// call. KUnit `rust_mm_fault` compares it with the C function.
+#[inline]
+fn pmd_none(pmd: bindings::pmd_t) -> bool {
+    #[cfg(all(CONFIG_X86_64, not(CONFIG_RUST_INLINE_HELPERS)))]
+    {
+        const KNL_ERRATUM_MASK: bindings::pmdval_t =
+            (1 << bindings::_PAGE_BIT_DIRTY) | (1 << bindings::_PAGE_BIT_ACCESSED);
+        pmd.pmd & !KNL_ERRATUM_MASK == 0
+    }
+    #[cfg(not(all(CONFIG_X86_64, not(CONFIG_RUST_INLINE_HELPERS))))]
+    // SAFETY: `pmd_none()` only inspects a value.
+    unsafe {
+        bindings::pmd_none(pmd)
+    }
+}
+
+/// `pmd_trans_huge(pmd)`.
+///
+/// Every PTE fault asks. On x86-64 `pmd_trans_huge()` is `(pmd_val(pmd) & _PAGE_PSE) ==
+/// _PAGE_PSE`, and `pmd_val()` the value itself unless paravirtualised (Xen PV): without
+/// `CONFIG_RUST_INLINE_HELPERS` the bit is tested here rather than through two helper calls.
+/// KUnit `rust_mm_fault` compares it with the C function.
+#[inline]
+fn pmd_trans_huge(pmd: bindings::pmd_t) -> bool {
+    #[cfg(all(
+        CONFIG_X86_64,
+        CONFIG_TRANSPARENT_HUGEPAGE,
+        not(CONFIG_PARAVIRT_XXL),
+        not(CONFIG_RUST_INLINE_HELPERS)
+    ))]
+    {
+        pmd.pmd & (1 << bindings::_PAGE_BIT_PSE) != 0
+    }
+    #[cfg(not(all(
+        CONFIG_X86_64,
+        CONFIG_TRANSPARENT_HUGEPAGE,
+        not(CONFIG_PARAVIRT_XXL),
+        not(CONFIG_RUST_INLINE_HELPERS)
+    )))]
+    // SAFETY: `pmd_trans_huge()` only inspects a value.
+    unsafe {
+        bindings::pmd_trans_huge(pmd)
+    }
+}
+
 /// A reference to the huge zero folio: the PMD-sized folio of zeroes that read faults on holes
 /// map, read-only, at PMD size.
 ///
@@ -409,5 +443,40 @@ impl HugeZeroFolio {
     #[inline]
     pub fn pfn(&self) -> usize {
         self.0.pfn()
+    }
+}
+
+#[macros::kunit_tests(rust_mm_fault)]
+mod tests {
+    use super::*;
+
+    /// `pmd_none()` and `pmd_trans_huge()` of PMD values, as the C functions give them.
+    #[test]
+    fn pmd_tests_are_c() {
+        let bits = [
+            bindings::_PAGE_BIT_PRESENT,
+            bindings::_PAGE_BIT_RW,
+            bindings::_PAGE_BIT_ACCESSED,
+            bindings::_PAGE_BIT_DIRTY,
+            bindings::_PAGE_BIT_PSE,
+        ];
+        // Every combination of those bits, alone and with a frame number.
+        for set in 0..1u32 << bits.len() {
+            let flags = bits
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| set & (1 << i) != 0)
+                .fold(0, |v: bindings::pmdval_t, (_, &bit)| v | (1 << bit));
+            for pfn in [0, 0x1234] {
+                let pmd = bindings::pmd_t {
+                    pmd: flags | (pfn << crate::page::PAGE_SHIFT),
+                };
+                // SAFETY: The C functions only inspect a value.
+                let (none, huge) =
+                    unsafe { (bindings::pmd_none(pmd), bindings::pmd_trans_huge(pmd)) };
+                assert_eq!(pmd_none(pmd), none);
+                assert_eq!(pmd_trans_huge(pmd), huge);
+            }
+        }
     }
 }

@@ -6,9 +6,10 @@
 //! `vmemmap_base` (`SPARSEMEM_VMEMMAP`, which x86-64 enables by default) and all memory is in the
 //! direct map at `page_offset_base`, so a pfn, its `struct page` and its kernel address convert
 //! into one another by arithmetic, which the C macros inline. Rust code cannot inline the C
-//! helpers (without `CONFIG_RUST_INLINE_HELPERS`), so this module does that arithmetic itself
-//! there, as the macros do, rather than calling a helper on paths such as page faults. Elsewhere
-//! `pfn_to_page()` calls the C helper, and `page_to_pfn()` and `page_address()` are not provided.
+//! helpers without `CONFIG_RUST_INLINE_HELPERS`, so this module does that arithmetic itself
+//! there, as the macros do, rather than calling a helper on paths such as page faults. With
+//! inlined helpers (or on other architectures) `pfn_to_page()` calls the C helper; `page_to_pfn()`
+//! and `page_address()` are only provided on x86-64, where they are arithmetic.
 //!
 //! C headers: [`include/asm-generic/memory_model.h`](srctree/include/asm-generic/memory_model.h),
 //! [`arch/x86/include/asm/page.h`](srctree/arch/x86/include/asm/page.h)
@@ -31,12 +32,20 @@ fn vmemmap() -> *mut bindings::page {
 /// `ZONE_DEVICE` memory whose `struct dev_pagemap` is live).
 #[inline]
 pub unsafe fn pfn_to_page(pfn: usize) -> *mut bindings::page {
-    #[cfg(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP))]
+    #[cfg(all(
+        CONFIG_X86_64,
+        CONFIG_SPARSEMEM_VMEMMAP,
+        not(CONFIG_RUST_INLINE_HELPERS)
+    ))]
     {
         // `vmemmap + pfn`: the caller guarantees that the page is in the array.
         vmemmap().wrapping_add(pfn)
     }
-    #[cfg(not(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP)))]
+    #[cfg(not(all(
+        CONFIG_X86_64,
+        CONFIG_SPARSEMEM_VMEMMAP,
+        not(CONFIG_RUST_INLINE_HELPERS)
+    )))]
     // SAFETY: The caller guarantees that `pfn` has a `struct page`.
     unsafe {
         bindings::pfn_to_page(pfn)

@@ -166,9 +166,11 @@ impl<'a> XaState<'a> {
     #[inline]
     pub fn set_order(&mut self, index: usize, order: XaOrder) {
         let order = order.get();
-        // `xas_set_order()` with multi-index entries, in Rust: through its helper the divisions
-        // by `XA_CHUNK_SHIFT` were made at run time, where C folds them for a constant order.
-        #[cfg(CONFIG_XARRAY_MULTI)]
+        // `xas_set_order()` with multi-index entries, in Rust unless the helpers are inlined:
+        // through a helper call the divisions by `XA_CHUNK_SHIFT` are made at run time, where C
+        // folds them for a constant order. KUnit `rust_xarray_state` compares it with the C
+        // function.
+        #[cfg(all(CONFIG_XARRAY_MULTI, not(CONFIG_RUST_INLINE_HELPERS)))]
         {
             // `XA_CHUNK_SHIFT` of `<linux/xarray.h>`.
             const XA_CHUNK_SHIFT: u32 = if cfg!(CONFIG_BASE_SMALL) { 4 } else { 6 };
@@ -180,6 +182,12 @@ impl<'a> XaState<'a> {
             self.xas.xa_sibs = ((1u32 << (order % XA_CHUNK_SHIFT)) - 1) as u8;
             self.xas.xa_node = XAS_RESTART;
         }
+        #[cfg(all(CONFIG_XARRAY_MULTI, CONFIG_RUST_INLINE_HELPERS))]
+        // SAFETY: `self.xas` is a valid state (type invariant), and `order` is one it accepts
+        // (type invariant of `XaOrder`).
+        unsafe {
+            bindings::xas_set_order(&mut self.xas, index, order)
+        };
         #[cfg(not(CONFIG_XARRAY_MULTI))]
         {
             // Without multi-index entries `XaOrder` is only ever 0, for which
@@ -292,6 +300,31 @@ mod tests {
                 return Ok(old);
             }
         }
+    }
+
+    /// `set_order()` moves the state as `xas_set_order()` does.
+    #[test]
+    fn set_order_is_c() -> Result {
+        let xa = TestXArray::new()?;
+        let orders = [0, 1, 5, 6, 9, 12, 18, usize::BITS - 1];
+        for order in orders.into_iter().filter_map(XaOrder::new) {
+            for index in [0, 1, 0x1ff, 0x200, 0x1234_5678, usize::MAX] {
+                let mut ours = XaState::new(xa.xa(), 7);
+                let mut c = XaState::new(xa.xa(), 7);
+                ours.set_order(index, order);
+                // SAFETY: `c` is a valid state, and `order` one that `xas_set_order()`
+                // accepts (type invariant of `XaOrder`).
+                unsafe { bindings::xas_set_order(c.as_raw(), index, order.get()) };
+                let (a, b) = (ours.as_raw(), c.as_raw());
+                // SAFETY: Both point to the states above, which live until the end of the loop.
+                let (a, b) = unsafe { (&*a, &*b) };
+                assert_eq!(
+                    (a.xa_index, a.xa_shift, a.xa_sibs, a.xa_node),
+                    (b.xa_index, b.xa_shift, b.xa_sibs, b.xa_node)
+                );
+            }
+        }
+        Ok(())
     }
 
     #[test]

@@ -62,8 +62,12 @@ impl<'a> CowPage<'a> {
     pub unsafe fn copy_from_kernel(self, src: *const u8) -> FilledCowPage<'a> {
         // On x86-64 the page is in the direct map (no `HIGHMEM`), `kmap_local_page()` is
         // `page_address()` and `kunmap_local()` does nothing, and `copy_user_page()` is
-        // `copy_page()`: only `copy_page()` is called.
-        #[cfg(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP))]
+        // `copy_page()`: without `CONFIG_RUST_INLINE_HELPERS` only `copy_page()` is called.
+        #[cfg(all(
+            CONFIG_X86_64,
+            CONFIG_SPARSEMEM_VMEMMAP,
+            not(CONFIG_RUST_INLINE_HELPERS)
+        ))]
         {
             // SAFETY: By the type invariants `cow_page` is a valid page in the direct map.
             let dst = unsafe { memory_model::page_address(self.cow_page_ptr()) };
@@ -73,7 +77,11 @@ impl<'a> CowPage<'a> {
             // not modify the source despite its signature.
             unsafe { bindings::copy_page(dst, src.cast_mut().cast()) };
         }
-        #[cfg(not(all(CONFIG_X86_64, CONFIG_SPARSEMEM_VMEMMAP)))]
+        #[cfg(not(all(
+            CONFIG_X86_64,
+            CONFIG_SPARSEMEM_VMEMMAP,
+            not(CONFIG_RUST_INLINE_HELPERS)
+        )))]
         {
             // SAFETY: By the type invariants `cow_page` is a valid page, newly allocated for
             // this fault. `kmap_local_page()` maps it; the mapping is released below, in the
@@ -119,31 +127,83 @@ impl FilledCowPage<'_> {
     pub fn finish_fault(self) -> VmFaultResult {
         // SAFETY: By the type invariants of `VmFault` the `vm_fault` is valid.
         let page = unsafe { (*self.vmf.as_ptr()).cow_page };
-        // On x86 `__folio_mark_uptodate()` is a compiler barrier (`smp_wmb()`) and a non-atomic
-        // `__set_bit()` of `PG_uptodate` in the flags of the folio's first page: do that here
-        // rather than through the helper.
-        #[cfg(CONFIG_X86)]
-        {
-            crate::sync::barrier::barrier();
-            // SAFETY: By the type invariants of `Self` `cow_page` is a valid page that was
-            // filled, and is not mapped or visible to anything else yet, so its flags may be
-            // written non-atomically, as `__folio_mark_uptodate()` (which `__SetPageUptodate()`
-            // is) does. It is the first page of the order-0 folio the core allocated for the
-            // fault, so these are that folio's flags.
-            unsafe { (*page).flags.f |= 1 << bindings::pageflags_PG_uptodate };
-        }
-        #[cfg(not(CONFIG_X86))]
         // SAFETY: By the type invariants of `Self` `cow_page` is a valid page that was filled,
-        // and is not mapped yet, so it may be marked up to date with the non-atomic
-        // `__folio_mark_uptodate()` (which `__SetPageUptodate()` is). The page is the first page
-        // of the order-0 folio allocated by the core for the fault, so it is also that folio.
-        unsafe {
-            bindings::__folio_mark_uptodate(page.cast())
-        };
+        // and is not mapped or visible to anything else yet. It is the first page of the
+        // order-0 folio the core allocated for the fault.
+        unsafe { mark_uptodate(page) };
         // SAFETY: By the type invariants this is a copy-on-write fault (a write fault on a
         // private mapping), so `finish_fault()` maps `vmf->cow_page`, which is filled and up to
         // date. The VMA is locked by the fault handler, and `finish_fault()` takes the page
         // table lock.
         VmFaultResult::from_raw(unsafe { bindings::finish_fault(self.vmf.as_ptr()) })
+    }
+}
+
+/// Marks the order-0 folio of `page` up to date (`__SetPageUptodate(page)`, which is
+/// `__folio_mark_uptodate()`).
+///
+/// On x86 `__folio_mark_uptodate()` is a compiler barrier (`smp_wmb()`) and a non-atomic
+/// `__set_bit()` of `PG_uptodate` in the flags of the folio's first page: without
+/// `CONFIG_RUST_INLINE_HELPERS` that is done here rather than through the helper. KUnit
+/// `rust_mm_cow_page` compares it with the C function.
+///
+/// # Safety
+///
+/// `page` is a valid page, the first page of an order-0 folio that is not mapped or visible to
+/// anything else yet, so its flags may be written non-atomically.
+#[inline]
+unsafe fn mark_uptodate(page: *mut bindings::page) {
+    #[cfg(all(CONFIG_X86, not(CONFIG_RUST_INLINE_HELPERS)))]
+    {
+        crate::sync::barrier::barrier();
+        // SAFETY: The caller guarantees that the page is valid and that its flags may be
+        // written non-atomically; they are the flags of its order-0 folio.
+        unsafe { (*page).flags.f |= 1 << bindings::pageflags_PG_uptodate };
+    }
+    #[cfg(not(all(CONFIG_X86, not(CONFIG_RUST_INLINE_HELPERS))))]
+    // SAFETY: The caller guarantees that the page is valid, the first page of an order-0 folio
+    // (so also that folio), and not visible to anything else.
+    unsafe {
+        bindings::__folio_mark_uptodate(page.cast())
+    };
+}
+
+#[macros::kunit_tests(rust_mm_cow_page)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    /// The flags of a page marked up to date, as `__folio_mark_uptodate()` sets them.
+    #[test]
+    fn mark_uptodate_is_c() -> Result {
+        // SAFETY: Allocates two order-0 pages, owned by this test, or null.
+        let (a, b) = unsafe {
+            (
+                bindings::alloc_pages(bindings::GFP_KERNEL, 0),
+                bindings::alloc_pages(bindings::GFP_KERNEL, 0),
+            )
+        };
+        let ret = if a.is_null() || b.is_null() {
+            Err(ENOMEM)
+        } else {
+            // SAFETY: `a` and `b` are pages this test allocated, not mapped or visible to
+            // anything else; only this test reads or writes their flags.
+            let flags = |page: *mut bindings::page| unsafe { (*page).flags.f };
+            assert_eq!(flags(a), flags(b));
+            // SAFETY: As above: `a` is the first page of an order-0 folio nothing else uses.
+            unsafe { mark_uptodate(a) };
+            // SAFETY: As above, for `b`.
+            unsafe { bindings::__folio_mark_uptodate(b.cast()) };
+            assert_eq!(flags(a), flags(b));
+            assert_ne!(flags(a) & (1 << bindings::pageflags_PG_uptodate), 0);
+            Ok(())
+        };
+        for page in [a, b] {
+            if !page.is_null() {
+                // SAFETY: The page was allocated above with order 0 and is not used any more.
+                unsafe { bindings::__free_pages(page, 0) };
+            }
+        }
+        ret
     }
 }

@@ -210,21 +210,29 @@ impl Drop for XaLockIrqGuard<'_, '_> {
 ///
 /// `xas_lock_irq()` is `spin_lock_irq(&xas->xa->xa_lock)`, which is a call of
 /// `_raw_spin_lock_irq()` unless the spinlock functions are inline or sleeping locks
-/// (`PREEMPT_RT`): that call is made here directly, saving the helper's frame on the fault
-/// paths, which take and drop the lock three times a fault.
+/// (`PREEMPT_RT`): without `CONFIG_RUST_INLINE_HELPERS` that call is made here directly, saving
+/// the helper's frame on the fault paths, which take and drop the lock three times a fault.
 ///
 /// # Safety
 ///
 /// `xas` is a valid state of a valid XArray whose lock the caller does not hold.
 #[inline]
 pub(crate) unsafe fn xas_lock_irq(xas: *mut bindings::xa_state) {
-    #[cfg(not(any(CONFIG_PREEMPT_RT, CONFIG_INLINE_SPIN_LOCK_IRQ)))]
+    #[cfg(not(any(
+        CONFIG_PREEMPT_RT,
+        CONFIG_INLINE_SPIN_LOCK_IRQ,
+        CONFIG_RUST_INLINE_HELPERS
+    )))]
     // SAFETY: `(*xas).xa` is valid (the caller's guarantee); `spin_lock_irq(lock)` is
     // `_raw_spin_lock_irq(&lock->rlock)` in this configuration (see `xa_raw_lock()`).
     unsafe {
         bindings::_raw_spin_lock_irq(xa_raw_lock((*xas).xa))
     };
-    #[cfg(any(CONFIG_PREEMPT_RT, CONFIG_INLINE_SPIN_LOCK_IRQ))]
+    #[cfg(any(
+        CONFIG_PREEMPT_RT,
+        CONFIG_INLINE_SPIN_LOCK_IRQ,
+        CONFIG_RUST_INLINE_HELPERS
+    ))]
     // SAFETY: As the caller guarantees.
     unsafe {
         bindings::xas_lock_irq(xas)
@@ -240,13 +248,21 @@ pub(crate) unsafe fn xas_lock_irq(xas: *mut bindings::xa_state) {
 /// [`xas_lock_irq`] or `xas_lock_irq()`.
 #[inline]
 pub(crate) unsafe fn xas_unlock_irq(xas: *mut bindings::xa_state) {
-    #[cfg(not(any(CONFIG_PREEMPT_RT, CONFIG_INLINE_SPIN_UNLOCK_IRQ)))]
+    #[cfg(not(any(
+        CONFIG_PREEMPT_RT,
+        CONFIG_INLINE_SPIN_UNLOCK_IRQ,
+        CONFIG_RUST_INLINE_HELPERS
+    )))]
     // SAFETY: `(*xas).xa` is valid and its lock held (the caller's guarantee); as in
     // `xas_lock_irq()`.
     unsafe {
         bindings::_raw_spin_unlock_irq(xa_raw_lock((*xas).xa))
     };
-    #[cfg(any(CONFIG_PREEMPT_RT, CONFIG_INLINE_SPIN_UNLOCK_IRQ))]
+    #[cfg(any(
+        CONFIG_PREEMPT_RT,
+        CONFIG_INLINE_SPIN_UNLOCK_IRQ,
+        CONFIG_RUST_INLINE_HELPERS
+    ))]
     // SAFETY: As the caller guarantees.
     unsafe {
         bindings::xas_unlock_irq(xas)
@@ -264,6 +280,7 @@ pub(crate) unsafe fn xas_unlock_irq(xas: *mut bindings::xa_state) {
 /// `xa` points to a valid XArray.
 #[cfg(not(any(
     CONFIG_PREEMPT_RT,
+    CONFIG_RUST_INLINE_HELPERS,
     all(CONFIG_INLINE_SPIN_LOCK_IRQ, CONFIG_INLINE_SPIN_UNLOCK_IRQ)
 )))]
 #[inline]
