@@ -8,7 +8,8 @@ from what this checkout and its cache hold when `make series` runs:
   @PATCHES@   the patches, grouped, with the abstractions that had to share
               a patch because they name each other;
   @BENCH@     Rust/C per workload from results/bench.json (`make bench`), or
-              else the last table committed in Documentation/rust_dax.md;
+              else the last Rust/C table (a column per file system) committed
+              in Documentation/rust_dax.md;
   @TESTS@     the closing lines of the newest runs in the cache: `make check
               IN_TREE=1` of the series (written by series-check), `make
               check`, `make kselftest`, `make xfstests`, `make ndctl`;
@@ -125,16 +126,20 @@ def bench_section():
                 cur = None
         if cur:
             tables.append(cur)
+    # The Rust/C tables have a column per file system; the profile's
+    # tables (C, Rust, ...) are not ratios.
+    tables = [t for t in tables if "ext4" in t[0]]
     if not tables:
         return "No results/bench.json here (run `make bench`) and no bench table in\n" \
             "Documentation/rust_dax.md."
     out = ["results/bench.json is not in this checkout (`make bench` writes it); the",
            "last bench committed in Documentation/rust_dax.md, Rust/C:", ""]
-    for l in tables[-1]:
-        if re.match(r"^\|[-| ]+\|$", l):
-            continue
-        cells = [c.strip() for c in l.strip("|").split("|")]
-        out.append("  %-24s" % cells[0] + "".join("%8s" % c for c in cells[1:]))
+    rows = [[c.strip() for c in l.strip("|").split("|")] for l in tables[-1]
+            if not re.match(r"^\|[-| ]+\|$", l)]
+    width = max(len(c) for r in rows for c in r[1:])
+    for cells in rows:
+        line = "  %-24s" % cells[0] + "".join("  %-*s" % (width, c) for c in cells[1:])
+        out.append(line.rstrip())
     return "\n".join(out)
 
 
