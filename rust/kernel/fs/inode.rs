@@ -114,7 +114,8 @@ impl Inode {
 ///
 /// # Safety
 ///
-/// `inode` points to a valid inode.
+/// `inode` points to an inode whose `i_size` (and on 32-bit SMP kernels `i_size_seqcount`) is
+/// initialised, such as a valid inode.
 #[inline]
 unsafe fn i_size_read(inode: *const bindings::inode) -> i64 {
     #[cfg(all(CONFIG_X86_64, not(CONFIG_RUST_INLINE_HELPERS)))]
@@ -138,19 +139,20 @@ mod tests {
     use super::*;
     use crate::{alloc::KBox, prelude::*};
 
-    /// The size of an inode, as `i_size_read()` gives it.
+    /// The size of an inode, as `i_size_read()` gives it. On 64-bit `i_size` is all that either
+    /// reads (32-bit SMP kernels read it under `i_size_seqcount`).
+    #[cfg(CONFIG_64BIT)]
     #[test]
     fn size_is_i_size_read() -> Result {
-        let inode = KBox::new(Opaque::<bindings::inode>::zeroed(), GFP_KERNEL)?;
+        let storage = KBox::<Opaque<bindings::inode>>::new_uninit(GFP_KERNEL | __GFP_ZERO)?;
+        let inode = Opaque::cast_into(storage.as_ptr());
         for size in [0, 1, 4096, i64::MAX] {
-            // SAFETY: `inode` is a zeroed `struct inode` that only this test uses: its size is
-            // all that is read or written (with `i_size_write()`'s seqcount unused on 64-bit,
-            // and zeroed where it is used).
-            unsafe { (*inode.get()).i_size = size };
-            // SAFETY: As above.
-            let c = unsafe { bindings::i_size_read(inode.get()) };
-            // SAFETY: As above; the inode lives until the end of the test.
-            assert_eq!(unsafe { Inode::from_raw(inode.get()) }.size(), c);
+            // SAFETY: `inode` points to a zeroed `struct inode` that only this test uses, and
+            // that lives until its end.
+            unsafe { (*inode).i_size = size };
+            // SAFETY: As above: `i_size` is initialised, and all that is read.
+            let (ours, c) = unsafe { (i_size_read(inode), bindings::i_size_read(inode)) };
+            assert_eq!(ours, c);
             assert_eq!(c, size);
         }
         Ok(())

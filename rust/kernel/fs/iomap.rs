@@ -526,6 +526,7 @@ mod tests {
                 2 * MB,
                 4096,
             ),
+            (2 * MB, 4096, 0, MB, bindings::IOMAP_HOLE, 0, 0),
         ];
         for (pos, len, offset, length, src_type, src_offset, src_length) in cases {
             let mut iter = bindings::iomap_iter::default();

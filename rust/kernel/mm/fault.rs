@@ -451,6 +451,7 @@ mod tests {
     use super::*;
 
     /// `pmd_none()` and `pmd_trans_huge()` of PMD values, as the C functions give them.
+    #[cfg(CONFIG_X86_64)]
     #[test]
     fn pmd_tests_are_c() {
         let bits = [

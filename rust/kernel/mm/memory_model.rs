@@ -9,7 +9,8 @@
 //! helpers without `CONFIG_RUST_INLINE_HELPERS`, so this module does that arithmetic itself
 //! there, as the macros do, rather than calling a helper on paths such as page faults. With
 //! inlined helpers (or on other architectures) `pfn_to_page()` calls the C helper; `page_to_pfn()`
-//! and `page_address()` are only provided on x86-64, where they are arithmetic.
+//! and `page_address()` are only provided on x86-64 with `SPARSEMEM_VMEMMAP`, where they are
+//! arithmetic, for the code that restates C there.
 //!
 //! C headers: [`include/asm-generic/memory_model.h`](srctree/include/asm-generic/memory_model.h),
 //! [`arch/x86/include/asm/page.h`](srctree/arch/x86/include/asm/page.h)

@@ -117,7 +117,7 @@ impl<K: WakeKey> WaitQueueHead<K> {
         #[cfg(CONFIG_RUST_INLINE_HELPERS)]
         // SAFETY: The queue is initialised (type invariant).
         unsafe {
-            bindings::waitqueue_active(self.as_ptr())
+            bindings::waitqueue_active(self.as_ptr()) != 0
         }
     }
 
