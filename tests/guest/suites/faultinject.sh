@@ -148,13 +148,15 @@ inject() {
 		return 0
 	fi
 	# The retry of the entry store: xas_nomem() called from
-	# grab_mapping_entry() (C) or from the Rust module's.
-	# (grab_mapping_entry() is inlined into its callers.)
+	# grab_mapping_entry() (C; inlined into its callers) or from its Rust
+	# form, DaxEntries::grab() of the kernel crate's kernel::dax::entries,
+	# in a fault of rust_dax.
 	if [ "$path" = c ]; then
 		grep -q '=> \(grab_mapping_entry\|dax_iomap_p[tm][ed]_fault\)' "$out.trace" ||
 			{ echo "no xas_nomem retry in the C fault path"; return 1; }
 	else
-		grep -q '=> .*rust_dax.*grab_mapping_entry' "$out.trace" ||
+		grep -A1 '=> _R.*6kernel3dax7entries.*DaxEntries4grab$' "$out.trace" |
+			grep -q '=> _R.*rust_dax_main' ||
 			{ echo "no xas_nomem retry in rust_dax"; return 1; }
 	fi
 }
