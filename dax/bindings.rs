@@ -19,4 +19,5 @@
 use kernel::bindings::*;
 use kernel::ffi;
 
-include!("bindings_generated.rs");
+// Generated in the object directory (`RUST_DAX_BINDINGS_RS` of `dax/Kbuild`).
+include!(env!("RUST_DAX_BINDINGS_RS"));
