@@ -529,14 +529,22 @@ mod tests {
             (2 * MB, 4096, 0, MB, bindings::IOMAP_HOLE, 0, 0),
         ];
         for (pos, len, offset, length, src_type, src_offset, src_length) in cases {
-            let mut iter = bindings::iomap_iter::default();
-            iter.pos = pos;
-            iter.len = len as u64;
-            iter.iomap.offset = offset;
-            iter.iomap.length = length as u64;
-            iter.srcmap.type_ = src_type as u16;
-            iter.srcmap.offset = src_offset;
-            iter.srcmap.length = src_length as u64;
+            let iter = bindings::iomap_iter {
+                pos,
+                len: len as u64,
+                iomap: bindings::iomap {
+                    offset,
+                    length: length as u64,
+                    ..Default::default()
+                },
+                srcmap: bindings::iomap {
+                    type_: src_type as u16,
+                    offset: src_offset,
+                    length: src_length as u64,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
             // SAFETY: `iter` is a valid `iomap_iter`, which `iomap_length()` only reads.
             let c = unsafe { bindings::iomap_length(&iter) };
             assert_eq!(iomap_length(&iter), c);
