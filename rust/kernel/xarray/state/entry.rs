@@ -9,7 +9,8 @@ use crate::{bindings, ffi::c_void};
 use core::ptr;
 
 /// An entry read from an XArray: `NULL`, a value entry, or an internal entry (such as a retry
-/// entry or an encoded error). Pointer entries never occur in a [`ValueXArray`](super::ValueXArray).
+/// entry or an encoded error). Pointer entries never occur in a
+/// [`ValueXArray`](super::ValueXArray).
 ///
 /// An `Entry` is only a value: it does not keep anything alive.
 #[derive(Clone, Copy, PartialEq, Eq)]
