@@ -234,6 +234,11 @@ fmt:
 
 lint: kconfig-check
 	@rustfmt --edition 2021 --check $(RUST_SRC)
+	@# rustfmt leaves comments alone; checkpatch warns on a line of a patch
+	@# over 100 columns (make series-check).
+	@echo '==> Rust: no line over 100 columns'
+	@awk 'length > 100 { print FILENAME ":" FNR ": " length " columns"; bad = 1 } \
+		END { exit bad }' $(RUST_SRC)
 	@echo '==> clippy: rust_dax'
 	@$(LOCK_SHARED) $(KMAKE) M=$(CURDIR) CLIPPY=1 modules 2>&1 | tee $(CACHE)/clippy-module.log >&2
 	@! grep -q '^warning\|^error\|^ERROR' $(CACHE)/clippy-module.log
