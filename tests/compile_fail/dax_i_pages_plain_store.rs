@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The `i_pages` of a DAX file, with the plain XArray API, would let safe code store an entry
 //! with any pfn, bypassing the entry lock and `NewEntry`. Only the DAX abstractions of the
-//! kernel crate get at it. Reopened by a public `AddressSpace::dax_i_pages()`.
-// expect: E0624
+//! kernel crate get at it (`DaxEntries::of_mapping()`). Reopened by a public way to get the
+//! `i_pages` of an `AddressSpace` as a `ValueXArray`, such as an `AddressSpace::dax_i_pages()`.
+// expect: E0599
 
 use kernel::{
     fs::address_space::AddressSpace,

@@ -56,7 +56,17 @@ impl<'a> DaxEntries<'a> {
     /// be past the removal of its entries, and must not get new ones ([`DaxEntries::grab`]).
     #[inline]
     pub(crate) fn of_mapping(mapping: &'a AddressSpace) -> Option<Self> {
-        let xa = mapping.dax_i_pages()?;
+        if !mapping.is_dax() {
+            return None;
+        }
+        // Every entry of the `i_pages` of a DAX mapping is an XArray value entry: a DAX file has
+        // no page cache, only the DAX entries of `fs/dax.c`. Only the DAX abstractions of this
+        // crate store in it: an entry stored with the plain XArray API would bypass the DAX
+        // entry lock and could refer to memory that is not the file's.
+        // SAFETY: By the type invariants of `AddressSpace` the address space, and so its
+        // `i_pages`, is valid for `'a`; only DAX value entries are stored in the `i_pages` of a
+        // DAX mapping (above).
+        let xa = unsafe { ValueXArray::from_raw(&raw mut (*mapping.as_ptr()).i_pages) };
         // INVARIANT: `xa` is the `i_pages` of `mapping`, a DAX mapping.
         Some(Self { mapping, xa })
     }

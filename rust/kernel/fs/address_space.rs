@@ -9,7 +9,7 @@ use crate::{
     fs::File,
     fs::Inode,
     types::{NotThreadSafe, Opaque},
-    xarray::state::{ValueXArray, XaLockIrqGuard},
+    xarray::state::XaLockIrqGuard,
 };
 
 /// A borrowed reference to a `struct address_space`, the page cache of a file.
@@ -91,23 +91,6 @@ impl AddressSpace {
         // SAFETY: By the type invariants the host inode, if any, is valid. `i_flags` is read
         // without a lock, as `IS_DAX()` does.
         !host.is_null() && unsafe { (*host).i_flags } & bindings::S_DAX != 0
-    }
-
-    /// Returns `i_pages` if this is a DAX mapping.
-    ///
-    /// Every entry of the `i_pages` of a DAX mapping is an XArray value entry: a DAX file has no
-    /// page cache, only the DAX entries of `fs/dax.c`. Only the DAX abstractions of this crate
-    /// store in it ([`crate::dax::entries`]): an entry stored with the plain XArray API would
-    /// bypass the DAX entry lock and could refer to memory that is not the file's.
-    #[inline]
-    pub(crate) fn dax_i_pages(&self) -> Option<&ValueXArray> {
-        if !self.is_dax() {
-            return None;
-        }
-        // SAFETY: By the type invariants the address space, and so its `i_pages`, is valid for
-        // the lifetime of `&self`; only DAX value entries are stored in the `i_pages` of a DAX
-        // mapping.
-        Some(unsafe { ValueXArray::from_raw(&raw mut (*self.as_ptr()).i_pages) })
     }
 
     /// Returns the number of pages (for DAX: pages covered by entries) in the page cache.

@@ -23,7 +23,7 @@ mod lock;
 
 pub use entry::{Entry, Mark, XaOrder};
 pub use lock::XaLockIrqGuard;
-pub(crate) use lock::{xas_lock_irq, xas_unlock_irq};
+pub use lock::{xas_lock_irq, xas_unlock_irq};
 
 /// An XArray owned elsewhere whose entries are all value entries.
 ///
@@ -151,7 +151,7 @@ impl<'a> XaState<'a> {
     /// The address of the XArray this state operates on, for code that must not keep a
     /// reference to it (because the lock it releases was what kept the array alive).
     #[inline]
-    pub(crate) fn xarray_ptr(&self) -> *mut bindings::xarray {
+    pub fn xarray_ptr(&self) -> *mut bindings::xarray {
         self.xas.xa
     }
 

@@ -36,10 +36,10 @@ impl<'s, 'a> XaLockIrqGuard<'s, 'a> {
         &mut self.xas.xas
     }
 
-    /// The raw operation state, for code of the kernel crate that drops and retakes the lock
-    /// itself (and restores the guard's invariant before the guard is used again).
+    /// The raw operation state, for unsafe code that drops and retakes the lock itself (and
+    /// restores the guard's invariant before the guard is used again).
     #[inline]
-    pub(crate) fn state_ptr(&mut self) -> *mut bindings::xa_state {
+    pub fn state_ptr(&mut self) -> *mut bindings::xa_state {
         self.raw()
     }
 
@@ -217,7 +217,7 @@ impl Drop for XaLockIrqGuard<'_, '_> {
 ///
 /// `xas` is a valid state of a valid XArray whose lock the caller does not hold.
 #[inline]
-pub(crate) unsafe fn xas_lock_irq(xas: *mut bindings::xa_state) {
+pub unsafe fn xas_lock_irq(xas: *mut bindings::xa_state) {
     #[cfg(not(any(
         CONFIG_PREEMPT_RT,
         CONFIG_INLINE_SPIN_LOCK_IRQ,
@@ -247,7 +247,7 @@ pub(crate) unsafe fn xas_lock_irq(xas: *mut bindings::xa_state) {
 /// `xas` is a valid state of a valid XArray whose lock the caller holds, taken with
 /// [`xas_lock_irq`] or `xas_lock_irq()`.
 #[inline]
-pub(crate) unsafe fn xas_unlock_irq(xas: *mut bindings::xa_state) {
+pub unsafe fn xas_unlock_irq(xas: *mut bindings::xa_state) {
     #[cfg(not(any(
         CONFIG_PREEMPT_RT,
         CONFIG_INLINE_SPIN_UNLOCK_IRQ,
