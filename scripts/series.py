@@ -270,21 +270,51 @@ def rust_refs(text, modpath):
     for p in paths:
         p = [re.sub(r"^r#", "", x) for x in p]
         p = [x.split(" as ")[0] for x in p]
-        if not p:
-            continue
-        if p[0] in ("crate", "kernel"):
-            ab = [modpath[0]] + p[1:]
-        elif p[0] in ("super", "self"):
-            cur = list(modpath)
-            while p and p[0] in ("super", "self"):
-                if p[0] == "super":
-                    cur = cur[:-1]
-                p = p[1:]
-            ab = cur + p
-        else:
-            continue
-        out.add(tuple(ab))
+        if p and p[0] in ("crate", "kernel", "super", "self"):
+            out.add(absolute(p, modpath))
     return out
+
+
+def absolute(p, modpath):
+    """The absolute path of the path p (segments) named in module modpath:
+    from the crate root, super or self, else from modpath."""
+    if p[0] in ("crate", "kernel"):
+        return tuple([modpath[0]] + p[1:])
+    cur = list(modpath)
+    while p and p[0] in ("super", "self"):
+        if p[0] == "super":
+            cur = cur[:-1]
+        p = p[1:]
+    return tuple(cur + p)
+
+
+def reexports(text, modpath):
+    """The names a module re-exports (`pub use` in code), as
+    {path of the name in the module: the absolute path it stands for}."""
+    out = {}
+    for m in re.finditer(r"\bpub(?:\([^)]*\))?\s+use\s+([^;]+);", code_text(text)):
+        for p in expand_use(m.group(1)):
+            p = [re.sub(r"^r#", "", x) for x in p]
+            if not p or p[-1] == "*":
+                continue
+            ab = absolute(p, modpath)  # (a child module's path is relative)
+            if len(ab) > len(modpath) + 1 or ab[:len(modpath)] != tuple(modpath):
+                out[tuple(modpath) + (ab[-1],)] = ab
+    return out
+
+
+def resolve(ref, reexp):
+    """ref with the re-exports it goes through replaced by what they name."""
+    ref = tuple(ref)
+    for _ in range(8):
+        for n in range(len(ref), 0, -1):
+            t = reexp.get(ref[:n])
+            if t and t != ref[:n]:
+                ref = t + ref[n:]
+                break
+        else:
+            return ref
+    return ref
 
 
 def binding_names(text):
@@ -760,11 +790,17 @@ class Series:
                     return f
             return None
 
+        # What modules re-export (`pub use self::inode::Inode` in fs.rs):
+        # a path through a re-export needs the file of what it names.
+        reexp = {}
+        for q, ch in changes.items():
+            if q.endswith(".rs") and q.startswith("rust/") and ch.b is not None:
+                reexp.update(reexports(ch.b, module_path(q)))
         deps = {}
         for p in new_rs:
             d = set()
             for ref in rust_refs(texts[p], module_path(p)):
-                f = owner(ref)
+                f = owner(resolve(ref, reexp))
                 if f and f != p:
                     d.add(f)
             deps[p] = d
@@ -1012,9 +1048,15 @@ class Series:
                 m = re.search(r"#include\s*<([^>]+)>", it.text())
                 if m and it.unit is None:
                     # With the first abstraction that names the header (its
-                    # "C header:" line), else before the first constant.
+                    # "C header:" line) or calls a function it declares,
+                    # else before the first constant.
                     hdr = m.group(1)
-                    cand = [u for u in ulist if hdr in uses[u.name][1]]
+                    decl = self.git.blob(self.wanted, "include/" + hdr) or ""
+                    # (A declaration starts its line, a call in an inline
+                    # function or a comment does not.)
+                    cand = [u for u in ulist if hdr in uses[u.name][1] or any(
+                        re.search(r"^[A-Za-z_][^;{}()\n]*\b%s\s*\(" % re.escape(n), decl, re.M)
+                        for n in uses[u.name][0])]
                     it.unit = cand[0] if cand else earliest or \
                         fallback(it, "no Rust file names the header")
             for it in its:
