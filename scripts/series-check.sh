@@ -11,8 +11,9 @@
 #              than the catch-alls (checkpatch's FILE_PATH_CHANGES warns on
 #              any new file of a patch that leaves MAINTAINERS alone, so it
 #              is replaced by that stronger check);
-#  build       the kernel built after every patch, incrementally in one
-#              build directory ($CACHE/build/series, base.config, with
+#  build       the kernel built after every patch, without a warning (an
+#              error with CONFIG_WERROR), incrementally in one build
+#              directory ($CACHE/build/series, base.config, with
 #              CONFIG_FS_DAX_RUST=m from the patch that adds it on), the
 #              kselftest target from its patch on, the documentation parsed
 #              with docutils where it is installed;
@@ -190,13 +191,21 @@ if step build; then
 		log=$OUT/build/${n%.patch}.log
 		mkdir -p "$OUT/build"
 		t0=$(date +%s)
+		extra=
 		if kbuild_guarded "$BUILD" kmake all >"$log" 2>&1; then
 			res=ok
+			# A warning is an error with CONFIG_WERROR (rustc's
+			# -Dwarnings too): a patch must not add one.
+			nw=$(grep -cE '^warning|: warning:' "$log" || true)
+			if [ "$nw" -gt 0 ]; then
+				res=FAILED
+				FAILED=1
+				extra=", $nw warnings"
+			fi
 		else
 			res=FAILED
 			FAILED=1
 		fi
-		extra=
 		if [ $res = ok ] && git -C "$TREE" diff-tree -r --no-commit-id --name-only "$c" |
 			grep -q '^tools/testing/selftests/'; then
 			if make -s -C "$TREE" O="$BUILD/kselftest" headers >>"$log" 2>&1 &&
