@@ -59,15 +59,6 @@ impl Inode {
         unsafe { i_size_read(self.as_ptr()) }
     }
 
-    /// Returns the superblock of the filesystem the inode belongs to (`inode->i_sb`).
-    #[inline]
-    pub fn super_block(&self) -> &super::SuperBlock {
-        // SAFETY: By the type invariants the inode is valid; `i_sb` is set when the inode is
-        // allocated and never changes. A superblock is freed after all its inodes are evicted,
-        // and after an RCU grace period, so it is valid for as long as the inode is.
-        unsafe { super::SuperBlock::from_raw((*self.as_ptr()).i_sb) }
-    }
-
     /// Returns the mode (file type and permission bits) of the inode.
     #[inline]
     pub fn mode(&self) -> u16 {

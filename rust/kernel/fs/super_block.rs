@@ -4,14 +4,14 @@
 //!
 //! C header: [`include/linux/fs/super.h`](srctree/include/linux/fs/super.h)
 
-use crate::{bindings, types::NotThreadSafe, types::Opaque};
+use crate::{bindings, fs::Inode, types::NotThreadSafe, types::Opaque};
 
 /// A borrowed reference to a `struct super_block`, the instance of a mounted filesystem.
 ///
 /// # Invariants
 ///
 /// For the lifetime of a `&SuperBlock`, the superblock is valid. A superblock outlives its
-/// inodes, so a reference obtained from a valid [`Inode`](super::Inode) is one.
+/// inodes, so a reference obtained from a valid [`Inode`] is one.
 #[repr(transparent)]
 pub struct SuperBlock {
     inner: Opaque<bindings::super_block>,
@@ -61,6 +61,17 @@ impl SuperBlock {
             sb: self,
             _not_send: NotThreadSafe,
         }
+    }
+}
+
+impl Inode {
+    /// Returns the superblock of the filesystem the inode belongs to (`inode->i_sb`).
+    #[inline]
+    pub fn super_block(&self) -> &SuperBlock {
+        // SAFETY: By the type invariants of `Inode` the inode is valid; `i_sb` is set when the
+        // inode is allocated and never changes. A superblock is freed after all its inodes are
+        // evicted, and after an RCU grace period, so it is valid for as long as the inode is.
+        unsafe { SuperBlock::from_raw((*self.as_ptr()).i_sb) }
     }
 }
 
