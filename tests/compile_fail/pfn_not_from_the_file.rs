@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Only the memory that the filesystem maps at a locked entry's index can be stored in the
 //! entry or mapped (`LockedEntry::direct_access()`): a pfn of any block of the device would let
-//! safe code give another file's memory to this one. Reopened by a public way to make a
-//! `DaxPfn` from a `DaxMapping` or a number.
-// expect: E0624
+//! safe code give another file's memory to this one. `DaxPfn::new()` is unsafe. Reopened by a
+//! safe public way to make a `DaxPfn` from a `DaxMapping` or a number.
+// expect: E0133
 
 use kernel::dax::{device::DaxMapping, entry::EntryOrder, pfn::DaxPfn};
 

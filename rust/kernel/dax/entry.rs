@@ -69,7 +69,7 @@ impl EntryOrder {
     /// The order of a state over `i_pages` for an entry of this order, or `None` if the XArray
     /// cannot hold it (a PMD order without multi-index entries).
     #[inline]
-    pub(crate) fn xa_order(self) -> Option<XaOrder> {
+    pub fn xa_order(self) -> Option<XaOrder> {
         XaOrder::new(self.get())
     }
 }
@@ -111,7 +111,7 @@ impl DaxEntry {
 
     /// The entry stored in `e`, if it is a value entry.
     #[inline]
-    pub(crate) fn from_xa(e: Entry) -> Option<Self> {
+    pub fn from_xa(e: Entry) -> Option<Self> {
         e.value().map(DaxEntry)
     }
 

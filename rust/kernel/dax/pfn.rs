@@ -47,7 +47,7 @@ impl<'g> DaxPfn<'g> {
     /// have `struct page`s for `'g`, and which the filesystem maps at the index they are used
     /// for, in an extent shared with other files if `shared` is set.
     #[inline]
-    pub(crate) unsafe fn new(pfn: usize, order: EntryOrder, shared: bool) -> Self {
+    pub unsafe fn new(pfn: usize, order: EntryOrder, shared: bool) -> Self {
         // INVARIANT: Guaranteed by the caller.
         DaxPfn {
             pfn,
@@ -92,7 +92,7 @@ impl<'a> SyncFaultPfn<'a> {
     /// `pfn` is what the filesystem passed to `dax_finish_sync_fault()` for the fault being
     /// handled, which is valid for `'a` (see [`DaxPfn::new`]).
     #[inline]
-    pub(crate) unsafe fn new(pfn: DaxPfn<'a>) -> Self {
+    pub unsafe fn new(pfn: DaxPfn<'a>) -> Self {
         SyncFaultPfn(pfn)
     }
 
@@ -114,7 +114,7 @@ impl<'a> SyncFaultPfn<'a> {
 // Always inlined: LLVM keeps an out-of-line copy otherwise, although `pmd` is a constant at
 // every call site once its callers are inlined.
 #[inline(always)]
-pub(crate) unsafe fn insert(
+pub unsafe fn insert(
     vmf: &VmFault,
     folio_pfn: usize,
     pfn: usize,
@@ -151,7 +151,7 @@ pub(crate) unsafe fn insert(
 ///
 /// `pfn` is the memory of the locked DAX entry with memory of the faulting index.
 #[inline]
-pub(crate) unsafe fn insert_mkwrite(vmf: &VmFault, pfn: usize, pmd: bool) -> VmFaultResult {
+pub unsafe fn insert_mkwrite(vmf: &VmFault, pfn: usize, pmd: bool) -> VmFaultResult {
     // SAFETY: The caller guarantees that `pfn` has a `struct page` while its entry is locked;
     // this only computes its folio, which the entry keeps mapped by the file.
     let folio: ARef<Folio> = unsafe { Folio::from_raw(page_folio(pfn_to_page(pfn))) }.into();
