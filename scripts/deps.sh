@@ -35,6 +35,8 @@ DEB_PACKAGES=(
 	fio
 	# guest test programs: a real MAP_SYNC client (PMDK)
 	libpmem2-dev
+	# make series-check: the reST of the documentation patch parsed
+	python3-docutils
 )
 # Run-time needs of fstests (make xfstests), not of its build.
 XFSTESTS_PACKAGES=(
