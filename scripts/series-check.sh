@@ -187,7 +187,6 @@ if step build; then
 		git -C "$TREE" checkout -q -f --detach "$c"
 		[ -f "$BUILD/.config" ] || configure
 		set_option m
-		opt=$(grep -o '^CONFIG_FS_DAX_RUST=.' "$BUILD/.config" || echo 'no CONFIG_FS_DAX_RUST')
 		log=$OUT/build/${n%.patch}.log
 		mkdir -p "$OUT/build"
 		t0=$(date +%s)
@@ -239,6 +238,8 @@ EOF
 			fi
 		fi
 		t1=$(date +%s)
+		# After the build, which drops what the tree's Kconfig does not know.
+		opt=$(grep -o '^CONFIG_FS_DAX_RUST=.' "$BUILD/.config" || echo 'no CONFIG_FS_DAX_RUST')
 		say "$(printf '  %2d %-62.62s %s %4ds (%s%s)' $((i + 1)) "${n#[0-9][0-9][0-9][0-9]-}" \
 			"$res" $((t1 - t0)) "$opt" "$extra")"
 	done
