@@ -47,6 +47,8 @@ impl ValueXArray {
     ///
     /// `xa` must point to an initialised `struct xarray` that stays valid for `'a`, and every
     /// entry stored in it during `'a` must be a value entry: nothing else may store pointers in it.
+    /// For the `i_pages` of a DAX file, only the DAX abstractions of this crate
+    /// ([`crate::dax::entries`]) may call this: they alone may store its entries.
     pub unsafe fn from_raw<'a>(xa: *mut bindings::xarray) -> &'a Self {
         // SAFETY: `ValueXArray` is a transparent wrapper of `struct xarray`, and the caller
         // guarantees validity for `'a`.

@@ -10,8 +10,16 @@ use crate::{bindings, error::Error, ffi::c_void};
 
 impl<'a> XaState<'a> {
     /// Takes the XArray lock with interrupts disabled (`xas_lock_irq`).
+    ///
+    /// A walk of the state made under an earlier hold of the lock is restarted (`xas_reset`):
+    /// the node it stopped at may have been freed while the lock was not held. An error the
+    /// state recorded is kept.
     #[inline]
     pub fn lock_irq(&mut self) -> XaLockIrqGuard<'_, 'a> {
+        // `xas_invalid()` is false for a node or the head (`NULL`): restart the walk.
+        if self.xas.xa_node.addr() & 3 == 0 {
+            self.reset();
+        }
         // SAFETY: `self.xas.xa` is valid by the type invariant, and its lock is not held: a guard
         // would borrow `self` mutably.
         unsafe { xas_lock_irq(&mut self.xas) };
@@ -215,7 +223,11 @@ impl Drop for XaLockIrqGuard<'_, '_> {
 ///
 /// # Safety
 ///
-/// `xas` is a valid state of a valid XArray whose lock the caller does not hold.
+/// `xas` is a valid state of a valid XArray whose lock the caller does not hold; interrupts are
+/// enabled. The caller drops the lock with [`xas_unlock_irq`]. If `xas` is the state of an
+/// [`XaLockIrqGuard`] (its [`state_ptr`](XaLockIrqGuard::state_ptr)), the caller dropped the
+/// lock with [`xas_unlock_irq`] before, and resets the state (`xas_reset()`) if it walked the
+/// tree before the lock was dropped, so that the guard's invariant holds again.
 #[inline]
 pub unsafe fn xas_lock_irq(xas: *mut bindings::xa_state) {
     #[cfg(not(any(
@@ -245,7 +257,8 @@ pub unsafe fn xas_lock_irq(xas: *mut bindings::xa_state) {
 /// # Safety
 ///
 /// `xas` is a valid state of a valid XArray whose lock the caller holds, taken with
-/// [`xas_lock_irq`] or `xas_lock_irq()`.
+/// [`xas_lock_irq`] or `xas_lock_irq()`. If `xas` is the state of an [`XaLockIrqGuard`], the
+/// caller takes the lock again with [`xas_lock_irq`] before the guard is used or dropped.
 #[inline]
 pub unsafe fn xas_unlock_irq(xas: *mut bindings::xa_state) {
     #[cfg(not(any(
