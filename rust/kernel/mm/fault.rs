@@ -472,9 +472,10 @@ mod tests {
                 let pmd = bindings::pmd_t {
                     pmd: flags | (pfn << crate::page::PAGE_SHIFT),
                 };
-                // SAFETY: The C functions only inspect a value.
-                let (none, huge) =
-                    unsafe { (bindings::pmd_none(pmd), bindings::pmd_trans_huge(pmd)) };
+                // SAFETY: The C function only inspects a value.
+                let none = unsafe { bindings::pmd_none(pmd) };
+                // SAFETY: As above.
+                let huge = unsafe { bindings::pmd_trans_huge(pmd) };
                 assert_eq!(pmd_none(pmd), none);
                 assert_eq!(pmd_trans_huge(pmd), huge);
             }
