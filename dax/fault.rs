@@ -514,7 +514,7 @@ fn insert_pfn_mkwrite(vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
     let Some(entries) = DaxEntries::of_vmf(vmf) else {
         return VmFaultResult::SIGBUS;
     };
-    let order = pfn.pfn().order();
+    let order = pfn.order();
     let Some(mut xas) = entries.state_order(vmf.pgoff(), order) else {
         return VmFaultResult::FALLBACK;
     };
@@ -556,7 +556,7 @@ fn insert_pfn_mkwrite(vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
 /// maps `pfn` writable.
 pub(crate) fn finish_sync_fault(vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
     let start = (vmf.pgoff() as i64) << PAGE_SHIFT;
-    let len = (PAGE_SIZE << pfn.pfn().order().get()) as i64;
+    let len = (PAGE_SIZE << pfn.order().get()) as i64;
     let Some(file) = vmf.file() else {
         return VmFaultResult::SIGBUS;
     };

@@ -5,8 +5,11 @@
 //! safe public way to make a `DaxPfn` from a `DaxMapping` or a number.
 // expect: E0133
 
-use kernel::dax::{device::DaxMapping, entry::EntryOrder, pfn::DaxPfn};
+use kernel::{
+    dax::{device::DaxMapping, entry::EntryOrder, pfn::DaxPfn},
+    fs::address_space::AddressSpace,
+};
 
-pub fn any_block<'g>(m: &DaxMapping<'g>) -> DaxPfn<'g> {
-    DaxPfn::new(m.pfn(), EntryOrder::Pte, false)
+pub fn any_block<'g>(m: &DaxMapping<'g>, mapping: &AddressSpace) -> DaxPfn<'g> {
+    DaxPfn::new(m.pfn(), EntryOrder::Pte, false, mapping, 0)
 }

@@ -14,10 +14,10 @@
 use crate::{
     bindings,
     dax::pfn::DaxPfn,
+    fs::address_space::AddressSpace,
     mm::fault::HugeZeroFolio,
     xarray::state::{Entry, XaOrder},
 };
-use core::marker::PhantomData;
 
 /// The order of a PMD entry.
 pub const PMD_ORDER: u32 = bindings::PMD_ORDER;
@@ -225,16 +225,13 @@ pub enum Lookup {
 ///
 /// # Invariants
 ///
-/// `entry` is unlocked and not empty. If it has memory, its pfn is the first of
-/// `1 << entry.order()` pages of DAX memory, aligned to that many pages, which have
-/// `struct page`s for `'g` and which the filesystem maps at the index the entry is made for,
-/// in an extent shared with other files if `shared` is set. If it is a zero-page entry, its pfn
-/// is a zero page (order 0) or the huge zero folio (PMD order), and `shared` is not set.
+/// `entry` is unlocked and not empty. If it has memory, `memory` is its pfn, of its order (see
+/// the invariants of [`DaxPfn`]). If it is a zero-page entry, its pfn is a zero page (order 0)
+/// or the huge zero folio (PMD order), and `memory` is `None`.
 #[derive(Clone, Copy, Debug)]
 pub struct NewEntry<'g> {
     entry: DaxEntry,
-    shared: bool,
-    _memory: PhantomData<&'g ()>,
+    memory: Option<DaxPfn<'g>>,
 }
 
 impl<'g> NewEntry<'g> {
@@ -246,13 +243,10 @@ impl<'g> NewEntry<'g> {
             EntryOrder::Pte => 0,
             EntryOrder::Pmd => PMD,
         };
-        // INVARIANT: By the type invariants of `DaxPfn`, `pfn` starts an aligned range of
-        // `1 << order` pages of DAX memory with `struct page`s for `'g`, which the filesystem
-        // maps at the index it was found for, in a shared extent if `pfn` says so.
+        // INVARIANT: An entry of `pfn`, of its order.
         NewEntry {
             entry: DaxEntry((pfn.pfn() << SHIFT) | flags),
-            shared: pfn.is_shared(),
-            _memory: PhantomData,
+            memory: Some(pfn),
         }
     }
 
@@ -262,8 +256,7 @@ impl<'g> NewEntry<'g> {
         // INVARIANT: `zero_pfn()` is a zero page.
         NewEntry {
             entry: DaxEntry((crate::mm::fault::zero_pfn(address) << SHIFT) | ZERO_PAGE),
-            shared: false,
-            _memory: PhantomData,
+            memory: None,
         }
     }
 
@@ -273,8 +266,7 @@ impl<'g> NewEntry<'g> {
         // INVARIANT: `folio` is the huge zero folio.
         NewEntry {
             entry: DaxEntry((folio.pfn() << SHIFT) | PMD | ZERO_PAGE),
-            shared: false,
-            _memory: PhantomData,
+            memory: None,
         }
     }
 
@@ -287,6 +279,48 @@ impl<'g> NewEntry<'g> {
     /// Whether the entry is memory of an extent shared with other files (`IOMAP_F_SHARED`).
     #[inline]
     pub fn is_shared(&self) -> bool {
-        self.shared
+        self.memory.is_some_and(DaxPfn::is_shared)
+    }
+
+    /// Whether the entry may be stored at `index` of `mapping`: a zero-page entry anywhere,
+    /// memory only in the entry it was found for ([`DaxPfn::is_for`]).
+    #[inline]
+    pub fn is_for(&self, mapping: &AddressSpace, index: usize) -> bool {
+        self.memory.is_none_or(|pfn| pfn.is_for(mapping, index))
+    }
+}
+
+#[macros::kunit_tests(rust_dax_new_entry)]
+mod tests {
+    use super::*;
+    use crate::{alloc::KBox, prelude::*, types::Opaque};
+
+    /// Memory found for an entry may be stored only in that entry; a zero page anywhere.
+    #[test]
+    fn memory_is_only_for_its_entry() -> Result {
+        let space_a = KBox::new(Opaque::<bindings::address_space>::zeroed(), GFP_KERNEL)?;
+        let space_b = KBox::new(Opaque::<bindings::address_space>::zeroed(), GFP_KERNEL)?;
+        // SAFETY: Two allocations that live until the end of the test: `is_for()` only compares
+        // their addresses, and nothing reads them.
+        let (a, b) = unsafe {
+            (
+                AddressSpace::from_raw(space_a.get()),
+                AddressSpace::from_raw(space_b.get()),
+            )
+        };
+        for (order, index) in [(EntryOrder::Pte, 5), (EntryOrder::Pmd, 2 * PG_PMD_NR)] {
+            let nr = 1 << order.get();
+            // SAFETY: The entry made of this pfn is never stored or mapped, and its memory never
+            // accessed: the test only asks where it may be stored.
+            let pfn = unsafe { DaxPfn::new(0x1000, order, false, a, index) };
+            let new = NewEntry::memory(pfn);
+            assert!(new.is_for(a, index));
+            assert!(!new.is_for(a, index + nr));
+            assert!(!new.is_for(a, index - nr));
+            assert!(!new.is_for(b, index));
+        }
+        let zero = NewEntry::zero_page(0);
+        assert!(zero.is_for(a, 5) && zero.is_for(b, 6));
+        Ok(())
     }
 }

@@ -12,12 +12,7 @@
 //!
 //! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
 
-use super::{
-    entries::DaxEntries,
-    entry::EntryOrder,
-    memory_failure::EntryLock,
-    pfn::{DaxPfn, SyncFaultPfn},
-};
+use super::{entries::DaxEntries, entry::EntryOrder, memory_failure::EntryLock, pfn::SyncFaultPfn};
 use crate::{
     bindings,
     error::{to_result, Result},
@@ -229,7 +224,6 @@ pub mod builtin {
 
     /// `dax_finish_sync_fault_builtin()`.
     pub fn finish_sync_fault(vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
-        let pfn = pfn.pfn();
         // SAFETY: `vmf` is a valid fault (type invariant of `VmFault`); `pfn` is what the
         // filesystem passed to `dax_finish_sync_fault()` for it (type invariant of
         // `SyncFaultPfn`).
@@ -342,10 +336,9 @@ impl<T: FaultOps> Adapter<T> {
             // SAFETY: The arguments are those of `dax_finish_sync_fault()`.
             return unsafe { bindings::dax_finish_sync_fault_builtin(vmf.as_ptr(), order, pfn) };
         };
-        // SAFETY: The filesystem passes the pfn that a fault of `vmf` returned with
-        // `VM_FAULT_NEEDDSYNC`: DAX memory of this order that it maps at the faulting index,
-        // valid during the fault (not in a shared extent: a write to one is not synchronous).
-        let pfn = unsafe { SyncFaultPfn::new(DaxPfn::new(pfn, order, false)) };
+        // SAFETY: The filesystem passes the pfn and order that a fault of `vmf` returned with
+        // `VM_FAULT_NEEDDSYNC`, for the fault being handled.
+        let pfn = unsafe { SyncFaultPfn::new(pfn, order) };
         T::finish_sync_fault(vmf, pfn).as_raw()
     }
 

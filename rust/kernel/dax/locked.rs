@@ -163,9 +163,9 @@ impl<'a> LockedEntry<'a> {
             .contains(crate::fs::iomap::IomapMapFlag::Shared);
         // SAFETY: `dax_direct_access()` returned at least `pages` pages of DAX memory at
         // `m.pfn()`, aligned (checked above), with `struct page`s while the DAX read lock is
-        // held, for `'g`; the filesystem maps them at the locked index (`iter`'s extent of this
-        // file covers it), in a shared extent if the extent says so.
-        let pfn = unsafe { DaxPfn::new(m.pfn(), self.order, shared) };
+        // held, for `'g`; the filesystem maps them at the locked index of this file (`iter`'s
+        // extent of this file covers it), in a shared extent if the extent says so.
+        let pfn = unsafe { DaxPfn::new(m.pfn(), self.order, shared, self.mapping(), self.index()) };
         Ok((m, pfn))
     }
 
@@ -176,13 +176,15 @@ impl<'a> LockedEntry<'a> {
     ///
     /// An entry with memory already there (a PMD entry for a PTE fault) is otherwise left alone.
     /// Replacing a zero page with memory, or memory of a shared extent, first unmaps what maps
-    /// the old entry. `new` must be of the order of the lock; otherwise this warns and changes
-    /// nothing.
+    /// the old entry. `new` must be of the order of the lock and, if it is memory, found for
+    /// this entry ([`LockedEntry::direct_access`]); otherwise this warns and changes nothing.
     pub fn insert(&mut self, new: NewEntry<'_>, dirty: bool, write: bool) {
         let old = self.entry;
         let new_entry = new.entry();
         let shared = new.is_shared();
-        if crate::warn_on_once!(new_entry.order() != self.order) {
+        if crate::warn_on_once!(
+            new_entry.order() != self.order || !new.is_for(self.mapping(), self.index())
+        ) {
             return;
         }
         let replace = shared || !old.has_memory();
@@ -307,7 +309,6 @@ impl<'a> LockedEntry<'a> {
     /// truncation from the fault to here.
     #[inline]
     pub fn insert_mkwrite(&self, vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
-        let pfn = pfn.pfn();
         let ok = pfn.order() == self.order
             && self.entry.order() == self.order
             && self.fault_offset(vmf).is_some()

@@ -14,6 +14,7 @@
 use crate::{
     bindings,
     dax::entry::EntryOrder,
+    fs::address_space::AddressSpace,
     mm::{
         fault::{VmFault, VmFaultResult},
         folio::{page_folio, Folio},
@@ -23,36 +24,52 @@ use crate::{
 };
 use core::marker::PhantomData;
 
-/// The first page frame of a page or a PMD of DAX memory of a file.
+/// The first page frame of a page or a PMD of DAX memory of a file, found for the locked entry
+/// of an index of the file.
+///
+/// It may only be stored in the entry it was found for: [`DaxPfn::is_for`] says which, and
+/// [`LockedEntry::insert`](super::locked::LockedEntry::insert) refuses a pfn found for
+/// another file or index.
 ///
 /// # Invariants
 ///
 /// `pfn` is the first of `1 << order` pages of DAX memory, aligned to that many pages, which
-/// have `struct page`s for `'g`; the filesystem maps them at the index of the file they were
-/// found for, in an extent shared with other files if `shared` is set.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// have `struct page`s for `'g`; the filesystem maps them at `index` of the file of `mapping`,
+/// in an extent shared with other files if `shared` is set.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct DaxPfn<'g> {
     pfn: usize,
     order: EntryOrder,
     shared: bool,
+    mapping: *const AddressSpace,
+    index: usize,
     _valid: PhantomData<&'g ()>,
 }
 
 impl<'g> DaxPfn<'g> {
-    /// Creates a [`DaxPfn`].
+    /// Creates a [`DaxPfn`] for the entry at `index` of `mapping`.
     ///
     /// # Safety
     ///
     /// `pfn` is the first of `1 << order` pages of DAX memory, aligned to that many pages, which
-    /// have `struct page`s for `'g`, and which the filesystem maps at the index they are used
-    /// for, in an extent shared with other files if `shared` is set.
+    /// have `struct page`s for `'g`, and which the filesystem maps at `index` of the file of
+    /// `mapping`, in an extent shared with other files if `shared` is set. For a PMD, `index`
+    /// is the first index of the PMD.
     #[inline]
-    pub unsafe fn new(pfn: usize, order: EntryOrder, shared: bool) -> Self {
+    pub unsafe fn new(
+        pfn: usize,
+        order: EntryOrder,
+        shared: bool,
+        mapping: &AddressSpace,
+        index: usize,
+    ) -> Self {
         // INVARIANT: Guaranteed by the caller.
         DaxPfn {
             pfn,
             order,
             shared,
+            mapping,
+            index,
             _valid: PhantomData,
         }
     }
@@ -74,32 +91,75 @@ impl<'g> DaxPfn<'g> {
     pub fn is_shared(self) -> bool {
         self.shared
     }
+
+    /// Whether this is the memory of the entry at `index` of `mapping`: the entry it was found
+    /// for.
+    #[inline]
+    pub fn is_for(self, mapping: &AddressSpace, index: usize) -> bool {
+        core::ptr::eq(self.mapping, mapping) && self.index == index
+    }
+}
+
+// By hand, so that the address of the address space, a kernel pointer, is not printed.
+impl core::fmt::Debug for DaxPfn<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DaxPfn")
+            .field("pfn", &self.pfn)
+            .field("order", &self.order)
+            .field("shared", &self.shared)
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The pfn that a synchronous fault returned with `VM_FAULT_NEEDDSYNC` and that the filesystem
-/// passes back to `dax_finish_sync_fault()` once the metadata is durable.
+/// passes back to `dax_finish_sync_fault()` once the metadata is durable, with its order.
 ///
-/// Only the `dax_finish_sync_fault()` entry of [`FaultOps`](super::fault::FaultOps) makes
-/// one; mapping it checks it against the entry of the faulting index
+/// Safe code cannot make one ([`SyncFaultPfn::new`] is unsafe): the `dax_finish_sync_fault()`
+/// entry of the [`FaultOps`](super::fault::FaultOps) adapter makes it from the filesystem's
+/// arguments. Mapping it checks it against the entry of the faulting index
 /// ([`LockedEntry::insert_mkwrite`](super::locked::LockedEntry::insert_mkwrite)).
-pub struct SyncFaultPfn<'a>(DaxPfn<'a>);
+///
+/// # Invariants
+///
+/// `pfn` is the first of `1 << order` pages of DAX memory, aligned to that many pages, with
+/// `struct page`s for `'a`, which the filesystem maps at the faulting index of the fault it was
+/// made for.
+pub struct SyncFaultPfn<'a> {
+    pfn: usize,
+    order: EntryOrder,
+    _valid: PhantomData<&'a ()>,
+}
 
 impl<'a> SyncFaultPfn<'a> {
     /// Creates a [`SyncFaultPfn`].
     ///
     /// # Safety
     ///
-    /// `pfn` is what the filesystem passed to `dax_finish_sync_fault()` for the fault being
-    /// handled, which is valid for `'a` (see [`DaxPfn::new`]).
+    /// `pfn` and `order` are what the filesystem passed to `dax_finish_sync_fault()` for the
+    /// fault being handled, which lasts for `'a`: the pfn that a fault of the same `vm_fault`
+    /// returned with `VM_FAULT_NEEDDSYNC`, first of `1 << order` aligned pages of DAX memory
+    /// with `struct page`s that the filesystem maps at the faulting index.
     #[inline]
-    pub unsafe fn new(pfn: DaxPfn<'a>) -> Self {
-        SyncFaultPfn(pfn)
+    pub unsafe fn new(pfn: usize, order: EntryOrder) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        SyncFaultPfn {
+            pfn,
+            order,
+            _valid: PhantomData,
+        }
     }
 
-    /// The pfn.
+    /// The page frame number.
     #[inline]
-    pub fn pfn(&self) -> DaxPfn<'a> {
-        self.0
+    pub fn pfn(&self) -> usize {
+        self.pfn
+    }
+
+    /// The order of the memory: a page or a PMD.
+    #[inline]
+    pub fn order(&self) -> EntryOrder {
+        self.order
     }
 }
 
@@ -109,8 +169,11 @@ impl<'a> SyncFaultPfn<'a> {
 ///
 /// # Safety
 ///
-/// `folio_pfn` is the pfn of a locked DAX entry with memory of the faulting file, and `pfn`
-/// is memory of that entry at the faulting index; for a PMD, `pfn` is the entry's PMD.
+/// - `vmf` is the fault being handled, and for the whole call the caller holds the lock of the
+///   DAX entry of its faulting index: an entry with memory of the faulting file, whose pfn is
+///   `folio_pfn`;
+/// - if `pmd`, the entry is a PMD entry, `vmf` a PMD fault and `pfn` is `folio_pfn`; otherwise
+///   `pfn` is the page of the entry's memory at the faulting index.
 // Always inlined: LLVM keeps an out-of-line copy otherwise, although `pmd` is a constant at
 // every call site once its callers are inlined.
 #[inline(always)]
@@ -149,7 +212,11 @@ pub unsafe fn insert(
 ///
 /// # Safety
 ///
-/// `pfn` is the memory of the locked DAX entry with memory of the faulting index.
+/// - `vmf` is the fault being handled, and for the whole call the caller holds the lock of the
+///   DAX entry of its faulting index: an entry with memory of the faulting file, whose pfn is
+///   `pfn`;
+/// - if `pmd`, the entry is a PMD entry and `vmf` a PMD fault; otherwise the entry is a PTE
+///   entry.
 #[inline]
 pub unsafe fn insert_mkwrite(vmf: &VmFault, pfn: usize, pmd: bool) -> VmFaultResult {
     // SAFETY: The caller guarantees that `pfn` has a `struct page` while its entry is locked;
