@@ -14,12 +14,19 @@ use crate::{
     fs::{address_space::AddressSpace, File},
     impl_flags,
     mm::{folio::Folio, memory_model, virt::VmaRef, Mm},
+    page::PAGE_SHIFT,
     sync::aref::ARef,
     types::Opaque,
 };
 
 mod cow;
 mod result;
+
+/// The number of pages a PMD maps.
+const PMD_NR: usize = 1 << bindings::PMD_ORDER;
+
+/// The number of bytes a PMD maps.
+const PMD_SIZE: usize = PMD_NR << PAGE_SHIFT;
 
 pub use cow::{CowPage, FilledCowPage};
 pub use result::VmFaultResult;
@@ -212,6 +219,26 @@ impl VmFault {
         unsafe { (*self.as_ptr()).__bindgen_anon_1.pgoff }
     }
 
+    /// Returns whether the PMD around the address of the fault lies inside the VMA, so that a
+    /// PMD entry may map it (`vmf_insert_folio_pmd()` only checks that its start does).
+    #[inline]
+    pub fn pmd_in_vma(&self) -> bool {
+        let vma = self.vma();
+        let start = self.address() & !(PMD_SIZE - 1);
+        start >= vma.start()
+            && start
+                .checked_add(PMD_SIZE)
+                .is_some_and(|end| end <= vma.end())
+    }
+
+    /// Returns whether the address of the fault and its offset in the file are at the same
+    /// offset in a PMD (their colour), so that a PMD at the address maps the PMD of the file
+    /// that holds the offset.
+    #[inline]
+    pub fn pmd_colour_matches(&self) -> bool {
+        (self.pgoff() ^ (self.address() >> PAGE_SHIFT)) & (PMD_NR - 1) == 0
+    }
+
     /// Returns the VMA the fault is in.
     #[inline]
     pub fn vma(&self) -> &VmaRef {
@@ -337,13 +364,19 @@ impl VmFault {
 
     /// Maps the huge zero folio read-only with a PMD entry at the address of the fault, rounded
     /// down to the PMD size (`vmf_insert_folio_pmd(vmf, zero_folio, false)`).
+    ///
+    /// Warns and returns [`VmFaultResult::FALLBACK`] if the PMD is not inside the VMA
+    /// ([`VmFault::pmd_in_vma`]).
     #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
     #[inline]
     pub fn insert_huge_zero_folio(&self, folio: &HugeZeroFolio) -> VmFaultResult {
+        if crate::warn_on_once!(!self.pmd_in_vma()) {
+            return VmFaultResult::FALLBACK;
+        }
         // SAFETY: By the type invariants this is a fault being handled on a locked VMA and
-        // `vmf->pmd` covers the address. The huge zero folio is valid, referenced by `folio`,
-        // and mapped read-only. `vmf_insert_folio_pmd()` checks that the PMD is inside the VMA,
-        // and takes the page table lock.
+        // `vmf->pmd` covers the address. The PMD is inside the VMA (checked above). The huge
+        // zero folio is valid, referenced by `folio`, and mapped read-only.
+        // `vmf_insert_folio_pmd()` takes the page table lock.
         VmFaultResult::from_raw(unsafe {
             bindings::vmf_insert_folio_pmd(self.as_ptr(), folio.0.as_ptr(), false)
         })
@@ -449,6 +482,57 @@ impl HugeZeroFolio {
 #[macros::kunit_tests(rust_mm_fault)]
 mod tests {
     use super::*;
+    use crate::{alloc::KBox, prelude::*};
+
+    /// Whether a PMD fits a fault at `address` and file page `pgoff` in a VMA from `start` to
+    /// `end`: (inside the VMA, same colour).
+    fn pmd_fit(start: usize, end: usize, address: usize, pgoff: usize) -> Result<(bool, bool)> {
+        let vma = KBox::new(Opaque::<bindings::vm_area_struct>::zeroed(), GFP_KERNEL)?;
+        let vmf = KBox::new(Opaque::<bindings::vm_fault>::zeroed(), GFP_KERNEL)?;
+        // SAFETY: Both allocations are zeroed structures owned by the test: only the fields that
+        // `pmd_in_vma()` and `pmd_colour_matches()` read are set, and nothing else sees them.
+        let vmf = unsafe {
+            let v = &mut (*vma.get()).__bindgen_anon_1.__bindgen_anon_1;
+            v.vm_start = start;
+            v.vm_end = end;
+            let f = &mut (*vmf.get()).__bindgen_anon_1;
+            f.vma = vma.get();
+            f.address = address;
+            f.pgoff = pgoff;
+            VmFault::from_raw(vmf.get())
+        };
+        Ok((vmf.pmd_in_vma(), vmf.pmd_colour_matches()))
+    }
+
+    /// A PMD maps a fault only if it lies inside the VMA and maps the faulting offset.
+    #[test]
+    fn pmd_geometry() -> Result {
+        const BASE: usize = 0x4000_0000;
+        let page = 1 << PAGE_SHIFT;
+        let pmd = PMD_SIZE;
+        // The second PMD of a 4-PMD VMA, file offset aligned as the address.
+        assert_eq!(
+            pmd_fit(BASE, BASE + 4 * pmd, BASE + pmd + 3 * page, PMD_NR + 3)?,
+            (true, true)
+        );
+        // The whole VMA is one PMD.
+        assert_eq!(pmd_fit(BASE, BASE + pmd, BASE + 5 * page, 5)?, (true, true));
+        // The PMD would end past the VMA, or start before it.
+        assert_eq!(
+            pmd_fit(BASE, BASE + pmd + page, BASE + pmd, PMD_NR)?,
+            (false, true)
+        );
+        assert_eq!(
+            pmd_fit(BASE + page, BASE + 2 * pmd, BASE + page, 1)?,
+            (false, true)
+        );
+        // The file offset is one page off the address's colour.
+        assert_eq!(
+            pmd_fit(BASE, BASE + 4 * pmd, BASE + pmd, PMD_NR + 1)?,
+            (true, false)
+        );
+        Ok(())
+    }
 
     /// `pmd_none()` and `pmd_trans_huge()` of PMD values, as the C functions give them.
     #[cfg(CONFIG_X86_64)]
