@@ -7,7 +7,7 @@
 
 use kernel::{
     dax::{
-        device::{iomap_pgoff, DaxMapping, DaxReadGuard},
+        device::{iomap_direct_access, DaxMapping, DaxReadGuard},
         entries::DaxEntries,
         entry::{EntryOrder, Lookup, NewEntry, PG_PMD_COLOUR, PMD_ORDER},
         fault::{DaxFault, IomapErrOut, PfnOut},
@@ -136,11 +136,8 @@ fn fill_cow_page(iter: &IomapIter<'_>, cow: CowPage<'_>) -> VmFaultResult {
         Some(IomapType::Hole) | Some(IomapType::Unwritten) => cow.clear(),
         Some(IomapType::Mapped) => {
             // `copy_cow_page_dax()`.
-            let Some(dev) = iomap.dax_device() else {
-                return fault_return(Err(EIO));
-            };
             let guard = DaxReadGuard::new();
-            match dev.direct_access(&guard, iomap_pgoff(iomap, iter.pos()), 1) {
+            match iomap_direct_access(iomap, &guard, iter.pos(), 1) {
                 Ok(m) => m.copy_to_cow_page(cow),
                 Err(e) => return fault_return(Err(e)),
             }
@@ -174,10 +171,8 @@ fn copy_around(iter: &IomapIter<'_>, pos: i64, size: usize, dst: &DaxMapping<'_>
         let dev = srcmap.dax_device().unwrap_or(dst.dax_device());
         return dst.flush_as(dev, 0, size);
     }
-    let dev = srcmap.dax_device().ok_or(EIO)?;
     let guard = DaxReadGuard::new();
-    let src = dev
-        .direct_access(&guard, iomap_pgoff(srcmap, pos), size >> PAGE_SHIFT)
+    let src = iomap_direct_access(srcmap, &guard, pos, size >> PAGE_SHIFT)
         .map_err(kernel::dax::device::mem2blk_err)?;
     match dst.copy_mc_from(0, &src, 0, size) {
         Ok(0) => Ok(()),

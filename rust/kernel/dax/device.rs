@@ -12,7 +12,7 @@
 use crate::{
     bindings,
     error::{code::EFAULT, code::EHWPOISON, code::EINVAL, code::EIO, Error, Result},
-    fs::iomap::Iomap,
+    fs::iomap::{Iomap, IomapType},
     mm::fault::{CowPage, FilledCowPage},
     page::{PAGE_SHIFT, PAGE_SIZE},
     types::{NotThreadSafe, Opaque},
@@ -62,9 +62,15 @@ impl DaxDevice {
     /// while the device cannot be torn down.
     ///
     /// Fails with the error of the driver, `ERANGE` if no page is available at `pgoff`, or
-    /// `EFAULT` if the driver returned no kernel address.
+    /// `EFAULT` if the driver returned no kernel address. [`iomap_direct_access`] is the safe way
+    /// to call it, for the pages of a filesystem's extent.
+    ///
+    /// # Safety
+    ///
+    /// Page `pgoff` is a page of the device: drivers do not check it (pmem computes the kernel
+    /// address and the pfn of any offset).
     #[inline]
-    pub fn direct_access<'g>(
+    pub unsafe fn direct_access<'g>(
         &'g self,
         guard: &'g DaxReadGuard,
         pgoff: usize,
@@ -75,7 +81,8 @@ impl DaxDevice {
         let mut kaddr: *mut crate::ffi::c_void = core::ptr::null_mut();
         let mut pfn: crate::ffi::c_ulong = 0;
         // SAFETY: The device is valid by the type invariants, and `guard` proves that the DAX
-        // read lock is held. `kaddr` and `pfn` are valid for writes.
+        // read lock is held. `pgoff` is a page of the device (the caller's guarantee). `kaddr`
+        // and `pfn` are valid for writes.
         let avail = unsafe {
             bindings::dax_direct_access(
                 self.as_ptr(),
@@ -322,6 +329,42 @@ fn check_range(offset: usize, len: usize, size: usize) -> Result {
         Some(end) if end <= size => Ok(()),
         _ => Err(EINVAL),
     }
+}
+
+/// Translates at most `nr_pages` pages of the file from position `pos` (rounded down to a
+/// page), in the extent `iomap` of the file, to a kernel mapping and page frames of the extent's
+/// DAX device ([`DaxDevice::direct_access`] at [`iomap_pgoff`]).
+///
+/// As in C, the pages after the first need not be in the extent: the driver gives what the
+/// device has from there.
+///
+/// Fails with `EINVAL` if the extent has no device address (only mapped and unwritten extents
+/// have one) or `pos` is not in it, `EIO` if it has no DAX device, or with the error of
+/// [`DaxDevice::direct_access`].
+#[inline]
+pub fn iomap_direct_access<'g>(
+    iomap: &'g Iomap,
+    guard: &'g DaxReadGuard,
+    pos: i64,
+    nr_pages: usize,
+) -> Result<DaxMapping<'g>> {
+    if !matches!(
+        iomap.kind(),
+        Some(IomapType::Mapped) | Some(IomapType::Unwritten)
+    ) {
+        return Err(EINVAL);
+    }
+    let start = pos & !(PAGE_SIZE as i64 - 1);
+    let inside = start >= iomap.offset() && ((start - iomap.offset()) as u64) < iomap.length();
+    if !inside {
+        return Err(EINVAL);
+    }
+    let dev = iomap.dax_device().ok_or(EIO)?;
+    // SAFETY: The filesystem's extent maps the bytes of the file it covers to as many bytes of
+    // its DAX device from `addr`, for a mapped or unwritten extent (the contract of
+    // `iomap_begin`); the page at `pos` is inside the extent (checked above), so `pgoff` is a
+    // page of the device.
+    unsafe { dev.direct_access(guard, iomap_pgoff(iomap, pos), nr_pages) }
 }
 
 /// Returns the page offset in the DAX device of file position `pos` of extent `iomap`

@@ -13,7 +13,7 @@
 
 use crate::{
     dax::{
-        device::{iomap_pgoff, DaxMapping, DaxReadGuard},
+        device::{iomap_direct_access, DaxMapping, DaxReadGuard},
         entries::DaxXaState,
         entry::{DaxEntry, EntryOrder, NewEntry, PG_PMD_COLOUR, PG_PMD_NR},
         pfn::{self, DaxPfn, SyncFaultPfn},
@@ -134,9 +134,9 @@ impl<'a> LockedEntry<'a> {
     /// its kernel mapping (`dax_iomap_direct_access()`): `iter`'s current extent must be an
     /// extent of this file that covers it, contiguous and aligned to its size.
     ///
-    /// Fails with `EINVAL` if the extent does not cover it, is not this file's, or its memory is
-    /// not contiguous or aligned; `EIO` if the extent has no DAX device; or with the error of
-    /// `dax_direct_access()`.
+    /// Fails with `EINVAL` if the extent does not cover it, is not this file's, has no device
+    /// address, or its memory is not contiguous or aligned; `EIO` if the extent has no DAX
+    /// device; or with the error of `dax_direct_access()`.
     pub fn direct_access<'g>(
         &self,
         iter: &'g IomapIter<'_>,
@@ -153,8 +153,7 @@ impl<'a> LockedEntry<'a> {
         if !covered || !core::ptr::eq(iter.inode(), self.mapping().host()) {
             return Err(EINVAL);
         }
-        let dev = iomap.dax_device().ok_or(EIO)?;
-        let m = dev.direct_access(guard, iomap_pgoff(iomap, pos), pages)?;
+        let m = iomap_direct_access(iomap, guard, pos, pages)?;
         if m.nr_pages() < pages || m.pfn() & (pages - 1) != 0 {
             return Err(EINVAL);
         }
