@@ -25,6 +25,7 @@ use crate::{
         fault::{VmFault, VmFaultResult},
         folio::DaxFolio,
         memory_model::pfn_to_page,
+        virt::flags as vm_flags,
     },
     page::{BorrowedPage, PAGE_SHIFT},
     sync::wait::WakeMode,
@@ -223,8 +224,9 @@ impl<'a> LockedEntry<'a> {
                 let (pfn, order) = (new_entry.pfn(), new_entry.order().get());
                 // SAFETY: By the type invariants of `NewEntry`, `new_entry`'s pfn starts
                 // `1 << order` aligned pages of DAX memory with `struct page`s, which the
-                // filesystem maps at this index, about to be stored there under the entry lock,
-                // which we hold with the `i_pages` lock.
+                // filesystem maps at the index it was found for: this index of this file
+                // (`is_for()` above). It is about to be stored there under the entry lock, which
+                // we hold with the `i_pages` lock.
                 let folio = unsafe { DaxFolio::from_entry_pfn(pfn, order) };
                 associate(&folio, new_entry, mapping, index, shared);
             }
@@ -262,22 +264,37 @@ impl<'a> LockedEntry<'a> {
         Some(offset)
     }
 
+    /// Whether a PMD can map this locked PMD entry for `vmf`: the PMD at the fault's address
+    /// lies inside the VMA and maps the PMD of the file that holds the faulting offset, and a
+    /// writable one is for a shared mapping (`dax_fault_check_fallback()`'s conditions).
+    #[inline]
+    fn pmd_fits(&self, vmf: &VmFault, write: bool) -> bool {
+        self.order == EntryOrder::Pmd
+            && vmf.pmd_colour_matches()
+            && vmf.pmd_in_vma()
+            && (!write || vmf.vma().flags() & vm_flags::SHARED != 0)
+    }
+
     /// Maps the PMD of memory `pfn`, which is this PMD entry's memory, for `vmf`, holding a
     /// reference to the entry's folio meanwhile.
     ///
     /// Warns and returns [`VmFaultResult::FALLBACK`] if the entry is not a PMD of memory for
-    /// the fault, or `pfn` is not its memory.
+    /// the fault, `pfn` is not its memory, or a PMD cannot map it there (the lock is not a PMD
+    /// lock, the PMD would not lie inside the VMA or map the faulting offset, or a writable PMD
+    /// would be for a private mapping).
     #[inline]
     pub fn insert_pmd(&self, vmf: &VmFault, pfn: DaxPfn<'_>, write: bool) -> VmFaultResult {
         let ok = self.entry.is_pmd()
             && pfn.order() == EntryOrder::Pmd
             && pfn.pfn() == self.entry.pfn()
-            && self.fault_offset(vmf).is_some();
+            && self.fault_offset(vmf).is_some()
+            && self.pmd_fits(vmf, write);
         if crate::warn_on_once!(!ok) {
             return VmFaultResult::FALLBACK;
         }
-        // SAFETY: The entry is locked and has memory of the faulting file, of which `pfn` is
-        // the PMD (checked above).
+        // SAFETY: The entry is locked, of a PMD lock, and has memory of the faulting file, of
+        // which `pfn` is the PMD; a PMD at the fault's address maps it inside the VMA (checked
+        // above).
         unsafe { pfn::insert(vmf, self.entry.pfn(), pfn.pfn(), true, write) }
     }
 
@@ -285,12 +302,13 @@ impl<'a> LockedEntry<'a> {
     /// `vmf`, holding a reference to the entry's folio meanwhile.
     ///
     /// Warns and returns [`VmFaultResult::SIGBUS`] if the entry has no memory at the faulting
-    /// index, or `pfn` is not that memory.
+    /// index, `pfn` is not that memory, or a writable page would be for a private mapping.
     #[inline]
     pub fn insert_pte(&self, vmf: &VmFault, pfn: DaxPfn<'_>, write: bool) -> VmFaultResult {
         let ok = self
             .fault_offset(vmf)
-            .is_some_and(|o| pfn.pfn() == self.entry.pfn().wrapping_add(o));
+            .is_some_and(|o| pfn.pfn() == self.entry.pfn().wrapping_add(o))
+            && (!write || vmf.vma().flags() & vm_flags::SHARED != 0);
         if crate::warn_on_once!(!ok) {
             return VmFaultResult::SIGBUS;
         }
@@ -305,19 +323,26 @@ impl<'a> LockedEntry<'a> {
     ///
     /// Warns and returns [`VmFaultResult::SIGBUS`] if `pfn` is not this entry's memory at the
     /// faulting index, which in C cannot happen: the filesystem holds its locks against
-    /// truncation from the fault to here.
+    /// truncation from the fault to here; or if the mapping cannot map it writable there (a
+    /// private mapping, or a PMD that would not lie inside the VMA or map the faulting offset).
     #[inline]
     pub fn insert_mkwrite(&self, vmf: &VmFault, pfn: SyncFaultPfn<'_>) -> VmFaultResult {
+        let pmd = self.order == EntryOrder::Pmd;
         let ok = pfn.order() == self.order
             && self.entry.order() == self.order
             && self.fault_offset(vmf).is_some()
-            && pfn.pfn() == self.entry.pfn();
+            && pfn.pfn() == self.entry.pfn()
+            && if pmd {
+                self.pmd_fits(vmf, true)
+            } else {
+                vmf.vma().flags() & vm_flags::SHARED != 0
+            };
         if crate::warn_on_once!(!ok) {
             return VmFaultResult::SIGBUS;
         }
         // SAFETY: `pfn` is the memory of this locked entry with memory, at the faulting index
         // (checked above).
-        unsafe { pfn::insert_mkwrite(vmf, pfn.pfn(), self.order == EntryOrder::Pmd) }
+        unsafe { pfn::insert_mkwrite(vmf, pfn.pfn(), pmd) }
     }
 
     /// Hands the locked entry to C code as the cookie of `dax_lock_folio()` and
