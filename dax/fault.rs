@@ -10,9 +10,9 @@ use kernel::{
         device::{iomap_direct_access, DaxMapping, DaxReadGuard},
         entries::DaxEntries,
         entry::{EntryOrder, Lookup, NewEntry, PG_PMD_COLOUR, PMD_ORDER},
-        fault::{DaxFault, IomapErrOut, PfnOut},
+        fault::{DaxFault, IomapErrOut},
         locked::LockedEntry,
-        pfn::SyncFaultPfn,
+        pfn::{PfnOut, SyncFaultPfn},
         trace,
     },
     fs::iomap::{IomapFlag, IomapFlags, IomapIter, IomapMapFlag, IomapType},
@@ -184,7 +184,7 @@ fn copy_around(iter: &IomapIter<'_>, pos: i64, size: usize, dst: &DaxMapping<'_>
 fn fault_iter(
     fault: &DaxFault<'_>,
     iter: &IomapIter<'_>,
-    pfnp: PfnOut<'_>,
+    pfnp: &mut PfnOut<'_>,
     entry: &mut LockedEntry<'_>,
     order: EntryOrder,
 ) -> VmFaultResult {
@@ -245,11 +245,9 @@ fn fault_iter(
 
     if is_synchronous(fault, iter) {
         // `dax_fault_synchronous_pfnp()`: the caller inserts the pfn after fsync.
-        let Some(pfnp) = pfnp else {
-            kernel::warn_on_once!(true);
+        if kernel::warn_on_once!(!pfnp.set(pfn)) {
             return VmFaultResult::SIGBUS;
-        };
-        *pfnp = pfn.pfn();
+        }
         Stats::inc(&STATS.sync_needed);
         return VmFaultResult::NEEDDSYNC;
     }
@@ -336,13 +334,7 @@ fn pte_fault(
                 iter.set_status(EIO);
                 continue;
             }
-            ret = fault_iter(
-                fault,
-                &iter,
-                pfnp.as_deref_mut(),
-                &mut entry,
-                EntryOrder::Pte,
-            );
+            ret = fault_iter(fault, &iter, &mut pfnp, &mut entry, EntryOrder::Pte);
             if ret != VmFaultResult::SIGBUS && iter.iomap().flags().contains(IomapMapFlag::New) {
                 count_vm_event(VmEvent::PgMajFault);
                 count_memcg_event_mm(vmf.vma().mm(), VmEvent::PgMajFault);
@@ -473,13 +465,7 @@ fn pmd_fault(
                             continue;
                         }
                         counted = true;
-                        ret = fault_iter(
-                            fault,
-                            &iter,
-                            pfnp.as_deref_mut(),
-                            &mut entry,
-                            EntryOrder::Pmd,
-                        );
+                        ret = fault_iter(fault, &iter, &mut pfnp, &mut entry, EntryOrder::Pmd);
                         if ret != VmFaultResult::FALLBACK {
                             if let Err(e) = iter.advance(len) {
                                 iter.set_status(e);

@@ -12,8 +12,9 @@
 
 use kernel::{
     dax::{
-        fault::{DaxFault, IomapErrOut, PfnOut},
+        fault::{DaxFault, IomapErrOut},
         fault_api::{self, FaultApi, Faulted, UnlockedDaxFault},
+        pfn::PfnOut,
     },
     mm::{fault::VmFaultResult, virt::flags},
 };

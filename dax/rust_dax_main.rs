@@ -13,9 +13,9 @@
 use kernel::{
     dax::{
         entries::DaxEntries,
-        fault::{DaxFault, FaultOps, IomapErrOut, PfnOut},
+        fault::{DaxFault, FaultOps, IomapErrOut},
         memory_failure::EntryLock,
-        pfn::SyncFaultPfn,
+        pfn::{PfnOut, SyncFaultPfn},
     },
     mm::{fault::VmFault, fault::VmFaultResult, folio::Folio},
     prelude::*,

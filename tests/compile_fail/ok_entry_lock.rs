@@ -4,12 +4,13 @@
 use core::pin::Pin;
 use kernel::{
     dax::{
-        device::DaxReadGuard,
+        device::{iomap_direct_access, DaxReadGuard},
         entries::DaxEntries,
         entry::{EntryOrder, Lookup, NewEntry},
         fault::DaxFault,
         locked::LockedEntry,
         memory_failure::EntryLock,
+        pfn::PfnOut,
         wait::{EntryWait, WaitKind},
     },
     fs::iomap::IomapIter,
@@ -17,11 +18,17 @@ use kernel::{
     prelude::*,
 };
 
-pub fn grab_insert_unlock(fault: &DaxFault<'_>, iter: &IomapIter<'_>) -> Result {
+pub fn grab_insert_unlock(
+    fault: &DaxFault<'_>,
+    iter: &IomapIter<'_>,
+    mut pfnp: PfnOut<'_>,
+) -> Result {
     let entries = DaxEntries::of_fault(fault).ok_or(EIO)?;
     let mut entry = entries.grab(0, EntryOrder::Pte).map_err(|_| EIO)?;
     let guard = DaxReadGuard::new();
     let (_m, pfn) = entry.direct_access(iter, &guard)?;
+    let _copy = iomap_direct_access(iter.iomap(), &guard, iter.pos(), 1)?;
+    let _ = pfnp.set(pfn);
     entry.insert(NewEntry::memory(pfn), true, true);
     let _ = entry.insert_pte(fault.vmf(), pfn, true);
     let page = entry.page();

@@ -12,7 +12,12 @@
 //!
 //! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
 
-use super::{entries::DaxEntries, entry::EntryOrder, memory_failure::EntryLock, pfn::SyncFaultPfn};
+use super::{
+    entries::DaxEntries,
+    entry::EntryOrder,
+    memory_failure::EntryLock,
+    pfn::{PfnOut, SyncFaultPfn},
+};
 use crate::{
     bindings,
     error::{to_result, Result},
@@ -133,9 +138,6 @@ impl<'a> DaxFault<'a> {
     }
 }
 
-/// Where a synchronous fault stores the pfn to insert after `fsync` (`pfnp`).
-pub type PfnOut<'a> = Option<&'a mut usize>;
-
 /// Where a fault stores the error of the iomap iteration (`iomap_errp`).
 pub type IomapErrOut<'a> = Option<&'a mut i32>;
 
@@ -200,14 +202,14 @@ pub mod builtin {
     pub fn iomap_fault(
         fault: &DaxFault<'_>,
         order: u32,
-        pfnp: PfnOut<'_>,
+        mut pfnp: PfnOut<'_>,
         iomap_errp: IomapErrOut<'_>,
     ) -> VmFaultResult {
         // The C code fills and maps the page of a copy-on-write fault: once.
         if !fault.hand_over_cow_page() {
             return VmFaultResult::SIGBUS;
         }
-        let pfnp = pfnp.map_or(core::ptr::null_mut(), core::ptr::from_mut);
+        let pfnp = pfnp.as_ptr();
         let errp = iomap_errp.map_or(core::ptr::null_mut(), core::ptr::from_mut);
         // SAFETY: `fault` describes a fault passed to `dax_iomap_fault()` with these iomap
         // operations (type invariant of `DaxFault`); the out-pointers are valid or null.
@@ -318,6 +320,7 @@ impl<T: FaultOps> Adapter<T> {
         };
         // SAFETY: The out-pointers are null or valid and not aliased for the call.
         let (pfnp, iomap_errp) = unsafe { (pfnp.as_mut(), iomap_errp.as_mut()) };
+        let pfnp = PfnOut::new(pfnp, vmf, order);
         T::iomap_fault(&fault, order, pfnp, iomap_errp).as_raw()
     }
 

@@ -22,7 +22,10 @@
 //!
 //! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
 
-use super::fault::{DaxFault, IomapErrOut, PfnOut};
+use super::{
+    fault::{DaxFault, IomapErrOut},
+    pfn::PfnOut,
+};
 use crate::{
     bindings,
     fs::{
@@ -129,13 +132,13 @@ impl<'a> UnlockedDaxFault<'a> {
 pub fn iomap_fault_pfn(
     fault: &DaxFault<'_>,
     order: u32,
-    pfnp: PfnOut<'_>,
+    mut pfnp: PfnOut<'_>,
     iomap_errp: IomapErrOut<'_>,
 ) -> VmFaultResult {
     if !fault.hand_over_cow_page() {
         return VmFaultResult::SIGBUS;
     }
-    let pfnp = pfnp.map_or(core::ptr::null_mut(), core::ptr::from_mut);
+    let pfnp = pfnp.as_ptr();
     let errp = iomap_errp.map_or(core::ptr::null_mut(), core::ptr::from_mut);
     // SAFETY: `fault` is a fault of a file with its filesystem's iomap operations, whose locks
     // are held while it exists (type invariant of `DaxFault`), as `dax_iomap_fault()` requires;
@@ -163,7 +166,8 @@ pub fn iomap_fault<'a>(
     iomap_errp: IomapErrOut<'_>,
 ) -> Faulted<'a> {
     let mut pfn = 0;
-    let ret = iomap_fault_pfn(fault, order, Some(&mut pfn), iomap_errp);
+    let pfnp = PfnOut::new(Some(&mut pfn), fault.vmf(), order);
+    let ret = iomap_fault_pfn(fault, order, pfnp, iomap_errp);
     if ret.contains(VmFaultResult::NEEDDSYNC) {
         // INVARIANT: `dax_iomap_fault()` returned `VM_FAULT_NEEDDSYNC` for this fault and order,
         // with `pfn`.
@@ -246,6 +250,7 @@ impl<T: FaultApi> Adapter<T> {
         };
         // SAFETY: The out-pointers are null or valid and not aliased for the call.
         let (pfnp, iomap_errp) = unsafe { (pfnp.as_mut(), iomap_errp.as_mut()) };
+        let pfnp = PfnOut::new(pfnp, fault.vmf(), order);
         T::fault_locked(&fault, order, pfnp, iomap_errp).as_raw()
     }
 

@@ -163,6 +163,61 @@ impl<'a> SyncFaultPfn<'a> {
     }
 }
 
+/// Where a synchronous fault stores the pfn to map once the metadata is durable (`pfnp` of
+/// `dax_iomap_fault()`).
+///
+/// The filesystem hands the pfn back to `dax_finish_sync_fault()`, whose C implementation maps
+/// it writable without checking it (`dax_insert_pfn_mkwrite()`): [`PfnOut::set`] stores only
+/// the memory found for the entry of the fault it was made for.
+///
+/// # Invariants
+///
+/// `pfnp`, if any, is where the filesystem that handles the fault `vmf` of order `order` takes
+/// the pfn from.
+pub struct PfnOut<'a> {
+    pfnp: Option<&'a mut usize>,
+    vmf: &'a VmFault,
+    order: u32,
+}
+
+impl<'a> PfnOut<'a> {
+    /// The out-pointer `pfnp` of the fault `vmf` of order `order`.
+    #[inline]
+    pub(crate) fn new(pfnp: Option<&'a mut usize>, vmf: &'a VmFault, order: u32) -> Self {
+        // INVARIANT: The caller passes the filesystem's out-pointer for this fault.
+        PfnOut { pfnp, vmf, order }
+    }
+
+    /// Stores `pfn` for the filesystem, if it is the memory found for the entry of the fault:
+    /// of the fault's order, for the faulting file at the first index of the fault's range
+    /// ([`DaxPfn::is_for`]).
+    ///
+    /// Returns `false`, and stores nothing, if the filesystem gave no place for the pfn, or if
+    /// `pfn` is not that memory (a bug, warned about).
+    #[inline]
+    pub fn set(&mut self, pfn: DaxPfn<'_>) -> bool {
+        let Some(pfnp) = self.pfnp.as_deref_mut() else {
+            return false;
+        };
+        let order = pfn.order().get();
+        let index = self.vmf.pgoff() & !((1usize << order) - 1);
+        let ok = order == self.order && self.vmf.mapping().is_some_and(|m| pfn.is_for(m, index));
+        if crate::warn_on_once!(!ok) {
+            return false;
+        }
+        *pfnp = pfn.pfn();
+        true
+    }
+
+    /// The out-pointer, or null, for C code that stores the pfn of the fault itself.
+    #[inline]
+    pub(crate) fn as_ptr(&mut self) -> *mut usize {
+        self.pfnp
+            .as_deref_mut()
+            .map_or(core::ptr::null_mut(), core::ptr::from_mut)
+    }
+}
+
 /// Maps page `pfn` (with a PTE) or the PMD starting at it for `vmf`, holding a reference to the
 /// folio at `folio_pfn` meanwhile, as `fs/dax.c` does around `vmf_insert_page_mkwrite()` and
 /// `vmf_insert_folio_pmd()` (`folio_ref_inc()`, insert, `folio_put()`).
