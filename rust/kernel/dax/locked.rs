@@ -176,15 +176,14 @@ impl<'a> LockedEntry<'a> {
     ///
     /// An entry with memory already there (a PMD entry for a PTE fault) is otherwise left alone.
     /// Replacing a zero page with memory, or memory of a shared extent, first unmaps what maps
-    /// the old entry. `new` must be of the order of the lock and, if it is memory, found for
-    /// this entry ([`LockedEntry::direct_access`]); otherwise this warns and changes nothing.
+    /// the old entry. `new` must be of the order of the lock, and memory to store must have been
+    /// found for this entry ([`LockedEntry::direct_access`]); otherwise this warns and changes
+    /// nothing.
     pub fn insert(&mut self, new: NewEntry<'_>, dirty: bool, write: bool) {
         let old = self.entry;
         let new_entry = new.entry();
         let shared = new.is_shared();
-        if crate::warn_on_once!(
-            new_entry.order() != self.order || !new.is_for(self.mapping(), self.index())
-        ) {
+        if crate::warn_on_once!(new_entry.order() != self.order) {
             return;
         }
         let replace = shared || !old.has_memory();
@@ -194,6 +193,11 @@ impl<'a> LockedEntry<'a> {
         // changes, so the lock is not taken: the entry lock, which we hold, orders this fault
         // with every other user of the entry as the `i_pages` lock would.
         if !replace && !dirty {
+            return;
+        }
+        // Only memory found for this entry is stored in it. An entry that stays is only marked:
+        // `new` is not stored, and needs no check.
+        if crate::warn_on_once!(replace && !new.is_for(self.mapping(), self.index())) {
             return;
         }
 
