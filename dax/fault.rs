@@ -307,15 +307,17 @@ fn pte_fault(
         flags |= IomapFlag::Write;
     }
 
-    let mut entry = match entries.grab(vmf.pgoff(), EntryOrder::Pte) {
+    // The locked entry is used where `grab()` returned it, and unlocked (`dax_unlock_entry()`)
+    // when `grabbed` goes out of scope: moving it out, and into `unlock()`, copied it twice.
+    let mut grabbed = entries.grab(vmf.pgoff(), EntryOrder::Pte);
+    let entry = match &mut grabbed {
         Ok(e) => e,
-        Err(ret) => return ret,
+        Err(ret) => return *ret,
     };
 
     // Mixed reads and writes of private mappings can race with a PMD fault that covers this
     // PTE: then just return, and the fault will be retried.
     if vmf.pmd_is_trans_huge() {
-        entry.unlock();
         return VmFaultResult::NOPAGE;
     }
 
@@ -334,7 +336,7 @@ fn pte_fault(
                 iter.set_status(EIO);
                 continue;
             }
-            ret = fault_iter(fault, &iter, &mut pfnp, &mut entry, EntryOrder::Pte);
+            ret = fault_iter(fault, &iter, &mut pfnp, entry, EntryOrder::Pte);
             if ret != VmFaultResult::SIGBUS && iter.iomap().flags().contains(IomapMapFlag::New) {
                 count_vm_event(VmEvent::PgMajFault);
                 count_memcg_event_mm(vmf.vma().mm(), VmEvent::PgMajFault);
@@ -357,8 +359,6 @@ fn pte_fault(
     if ret.is_empty() && error.is_err() {
         ret = fault_return(error);
     }
-
-    entry.unlock();
     ret
 }
 
