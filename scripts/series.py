@@ -215,14 +215,16 @@ def code_text(text):
 
 
 def expand_use(tree):
-    """Paths of a use tree ("a::{b, c::{d, e}}") as lists of segments."""
-    tree = re.sub(r"\s+as\s+" + IDENT, "", tree)
+    """The names a use tree ("a::{self, b as c, d::{e, f}}") brings in, as
+    (path, name): the path as a list of segments and the name it binds,
+    the last segment or the alias ("a::{self}" is the module a itself)."""
     tree = re.sub(r"//[^\n]*", "", tree)
-    tree = re.sub(r"\s+", "", tree)
+    # One space at most, and only in "b as c".
+    tree = re.sub(r" ?(::|[{},]) ?", r"\1", " ".join(tree.split()))
     out = []
 
     def walk(prefix, s):
-        # s: one tree, e.g. "a::b", "a::{b,c}", "{b,c}", "*"
+        # s: one tree, e.g. "a::b", "a::b as c", "a::{b,c}", "{b,c}", "*"
         if s.startswith("{"):
             for part in split_top(s[1:-1]):
                 if part:
@@ -235,8 +237,12 @@ def expand_use(tree):
                 if part:
                     walk(prefix + head, part)
             return
-        segs = [x for x in s.split("::") if x]
-        out.append(prefix + segs)
+        s, _, alias = s.partition(" as ")
+        path = prefix + [x for x in s.split("::") if x]
+        if len(path) > 1 and path[-1] == "self":
+            path = path[:-1]
+        if path:
+            out.append((path, alias or path[-1]))
 
     def split_top(s):
         parts, depth, cur = [], 0, ""
@@ -262,14 +268,13 @@ def rust_refs(text, modpath):
     code = code_text(text)
     paths = []
     for m in re.finditer(r"\buse\s+([^;]+);", code):
-        for p in expand_use(m.group(1)):
+        for p, _ in expand_use(m.group(1)):
             paths.append(p)
     for m in re.finditer(r"\b(crate|kernel|super|self)((?:::" + IDENT + ")+)", code):
         paths.append([m.group(1)] + m.group(2).split("::")[1:])
     out = set()
     for p in paths:
         p = [re.sub(r"^r#", "", x) for x in p]
-        p = [x.split(" as ")[0] for x in p]
         if p and p[0] in ("crate", "kernel", "super", "self"):
             out.add(absolute(p, modpath))
     return out
@@ -293,28 +298,45 @@ def reexports(text, modpath):
     {path of the name in the module: the absolute path it stands for}."""
     out = {}
     for m in re.finditer(r"\bpub(?:\([^)]*\))?\s+use\s+([^;]+);", code_text(text)):
-        for p in expand_use(m.group(1)):
+        for p, name in expand_use(m.group(1)):
             p = [re.sub(r"^r#", "", x) for x in p]
-            if not p or p[-1] == "*":
+            name = re.sub(r"^r#", "", name)
+            if name in ("*", "_"):
                 continue
             ab = absolute(p, modpath)  # (a child module's path is relative)
-            if len(ab) > len(modpath) + 1 or ab[:len(modpath)] != tuple(modpath):
-                out[tuple(modpath) + (ab[-1],)] = ab
+            key = tuple(modpath) + (name,)
+            if ab != key:
+                out[key] = ab
     return out
 
 
 def resolve(ref, reexp):
-    """ref with the re-exports it goes through replaced by what they name."""
+    """The paths ref goes through: ref, then ref with each re-export on
+    the way replaced by what it names, the last one the item itself.  Each
+    needs its module: that of a `pub use`, then that of the item."""
     ref = tuple(ref)
+    out = [ref]
     for _ in range(8):
         for n in range(len(ref), 0, -1):
             t = reexp.get(ref[:n])
             if t and t != ref[:n]:
                 ref = t + ref[n:]
+                out.append(ref)
                 break
         else:
-            return ref
-    return ref
+            break
+    return out
+
+
+# A function a C header declares: its name starts a line, or follows the
+# return type on the line, before the first parenthesis.  A call in an
+# inline function or a comment does not start its line.
+DECLARATION = re.compile(r"^(?:[A-Za-z_][^;{}()\n]*[ \t*])?(" + IDENT + r")\s*\(", re.M)
+
+
+def declared_names(header):
+    """The names of the functions a C header declares."""
+    return set(DECLARATION.findall(header))
 
 
 def binding_names(text):
@@ -791,18 +813,22 @@ class Series:
             return None
 
         # What modules re-export (`pub use self::inode::Inode` in fs.rs):
-        # a path through a re-export needs the file of what it names.
+        # a path through a re-export needs the file of the `pub use` and
+        # that of what it names.
         reexp = {}
         for q, ch in changes.items():
             if q.endswith(".rs") and q.startswith("rust/") and ch.b is not None:
                 reexp.update(reexports(ch.b, module_path(q)))
+
+        def needs(ref):
+            """The new module files the path ref needs."""
+            return {owner(r) for r in resolve(ref, reexp)} - {None}
         deps = {}
         for p in new_rs:
             d = set()
             for ref in rust_refs(texts[p], module_path(p)):
-                f = owner(resolve(ref, reexp))
-                if f and f != p:
-                    d.add(f)
+                d |= needs(ref)
+            d.discard(p)
             deps[p] = d
         # A file needs its parent module; a container is part of its first
         # child's unit, so the dependency goes to the children instead.
@@ -919,8 +945,7 @@ class Series:
                 gdeps = set()
                 code = "\n".join(code_text("\n".join(it.new)) for it in its)
                 for ref in rust_refs(code, module_path(path)):
-                    f = owner(ref)
-                    if f:
+                    for f in needs(ref):
                         gdeps.add(unit_of[f].name if f in unit_of else None)
                 gdeps.discard(None)
                 # Right after its last dependency, or first.
@@ -1044,6 +1069,7 @@ class Series:
                     it.unit = by_binding(m.group(1)) or fallback(it, "no Rust code uses it")
             earliest = [it.unit for it in its if it.unit]
             earliest = min(earliest, key=lambda u: u.pos) if earliest else None
+            declared = {}  # header: the functions it declares
             for it in its:
                 m = re.search(r"#include\s*<([^>]+)>", it.text())
                 if m and it.unit is None:
@@ -1051,12 +1077,11 @@ class Series:
                     # "C header:" line) or calls a function it declares,
                     # else before the first constant.
                     hdr = m.group(1)
-                    decl = self.git.blob(self.wanted, "include/" + hdr) or ""
-                    # (A declaration starts its line, a call in an inline
-                    # function or a comment does not.)
-                    cand = [u for u in ulist if hdr in uses[u.name][1] or any(
-                        re.search(r"^[A-Za-z_][^;{}()\n]*\b%s\s*\(" % re.escape(n), decl, re.M)
-                        for n in uses[u.name][0])]
+                    if hdr not in declared:
+                        declared[hdr] = declared_names(
+                            self.git.blob(self.wanted, "include/" + hdr) or "")
+                    cand = [u for u in ulist
+                            if hdr in uses[u.name][1] or uses[u.name][0] & declared[hdr]]
                     it.unit = cand[0] if cand else earliest or \
                         fallback(it, "no Rust file names the header")
             for it in its:
