@@ -438,15 +438,18 @@ fn pmd_fault(
             return VmFaultResult::SIGBUS;
         };
         // This gives an empty PMD entry, a zero PMD entry or a DAX PMD; if it cannot (a PTE
-        // entry is in the range, for instance), it gives VM_FAULT_FALLBACK.
-        match entries.grab(index, EntryOrder::Pmd) {
+        // entry is in the range, for instance), it gives VM_FAULT_FALLBACK. The locked entry is
+        // used in place, and unlocked when `grabbed` goes out of scope, at the end of this
+        // block (as in `pte_fault()`).
+        let mut grabbed = entries.grab(index, EntryOrder::Pmd);
+        match &mut grabbed {
             Err(r) => {
-                if r == VmFaultResult::FALLBACK {
+                if *r == VmFaultResult::FALLBACK {
                     Stats::inc(&STATS.pmd_fallback_pte_entry);
                 }
-                ret = r;
+                ret = *r;
             }
-            Ok(mut entry) => {
+            Ok(entry) => {
                 // Mixed reads and writes of private mappings can race with a PTE fault that
                 // overlaps this PMD: then just return, and the fault will be retried.
                 if !vmf.pmd_is_none() && !vmf.pmd_is_trans_huge() {
@@ -465,7 +468,7 @@ fn pmd_fault(
                             continue;
                         }
                         counted = true;
-                        ret = fault_iter(fault, &iter, &mut pfnp, &mut entry, EntryOrder::Pmd);
+                        ret = fault_iter(fault, &iter, &mut pfnp, entry, EntryOrder::Pmd);
                         if ret != VmFaultResult::FALLBACK {
                             if let Err(e) = iter.advance(len) {
                                 iter.set_status(e);
@@ -477,7 +480,6 @@ fn pmd_fault(
                         Stats::inc(&STATS.pmd_fallback_iomap);
                     }
                 }
-                entry.unlock();
             }
         }
     }
