@@ -348,10 +348,7 @@ pub fn iomap_direct_access<'g>(
     pos: i64,
     nr_pages: usize,
 ) -> Result<DaxMapping<'g>> {
-    if !matches!(
-        iomap.kind(),
-        Some(IomapType::Mapped) | Some(IomapType::Unwritten)
-    ) {
+    if !has_device_address(iomap) {
         return Err(EINVAL);
     }
     let start = pos & !(PAGE_SIZE as i64 - 1);
@@ -365,6 +362,16 @@ pub fn iomap_direct_access<'g>(
     // `iomap_begin`); the page at `pos` is inside the extent (checked above), so `pgoff` is a
     // page of the device.
     unsafe { dev.direct_access(guard, iomap_pgoff(iomap, pos), nr_pages) }
+}
+
+/// Whether the extent `iomap` has an address on its device: whether it is a mapped or an
+/// unwritten extent (a hole, a delayed allocation or inline data has none).
+#[inline]
+pub fn has_device_address(iomap: &Iomap) -> bool {
+    matches!(
+        iomap.kind(),
+        Some(IomapType::Mapped) | Some(IomapType::Unwritten)
+    )
 }
 
 /// Returns the page offset in the DAX device of file position `pos` of extent `iomap`

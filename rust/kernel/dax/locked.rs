@@ -13,7 +13,7 @@
 
 use crate::{
     dax::{
-        device::{iomap_direct_access, DaxMapping, DaxReadGuard},
+        device::{has_device_address, iomap_pgoff, DaxMapping, DaxReadGuard},
         entries::DaxXaState,
         entry::{DaxEntry, EntryOrder, NewEntry, PG_PMD_COLOUR, PG_PMD_NR},
         pfn::{self, DaxPfn, SyncFaultPfn},
@@ -151,10 +151,17 @@ impl<'a> LockedEntry<'a> {
             && pos.checked_add(size).is_some_and(|end| {
                 end as u64 <= (iomap.offset() as u64).wrapping_add(iomap.length())
             });
-        if !covered || !core::ptr::eq(iter.inode(), self.mapping().host()) {
+        if !covered
+            || !core::ptr::eq(iter.inode(), self.mapping().host())
+            || !has_device_address(iomap)
+        {
             return Err(EINVAL);
         }
-        let m = iomap_direct_access(iomap, guard, pos, pages)?;
+        let dev = iomap.dax_device().ok_or(EIO)?;
+        // SAFETY: The extent is a mapped or unwritten extent of the filesystem, whose pages are
+        // pages of its DAX device (the contract of `iomap_begin`), and covers the pages (checked
+        // above).
+        let m = unsafe { dev.direct_access(guard, iomap_pgoff(iomap, pos), pages) }?;
         if m.nr_pages() < pages || m.pfn() & (pages - 1) != 0 {
             return Err(EINVAL);
         }
